@@ -1,0 +1,7 @@
+"""Settings for running the demo on a developer's machine (SQLite by default)."""
+from config import env
+
+from .base import *  # noqa: F401,F403
+
+DEBUG = env.get_bool("DEBUG", False)
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

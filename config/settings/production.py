@@ -1,0 +1,29 @@
+"""Production settings: secrets and hosts must come from the environment."""
+from django.core.exceptions import ImproperlyConfigured
+
+from config import env
+
+from .base import *  # noqa: F401,F403
+
+DEBUG = False
+SECRET_KEY = env.get_str("SECRET_KEY")
+if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
+    raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 50 characters.")
+ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS")
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is required in production.")
+
+SECURE_SSL_REDIRECT = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+WHITENOISE_USE_FINDERS = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

@@ -1,0 +1,16 @@
+from django.urls import include, path
+
+from prevent_hub.core.views import error_view
+
+urlpatterns = [
+    path("", include("prevent_hub.core.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("users/", include("prevent_hub.accounts.urls")),
+    path("p/<slug:partnership>/", include("prevent_hub.directory.urls")),
+    path("p/<slug:partnership>/audit/", include("prevent_hub.audit.urls")),
+]
+
+handler400 = error_view("errors/400.html", 400)
+handler403 = error_view("errors/403.html", 403)
+handler404 = error_view("errors/404.html", 404)
+handler500 = error_view("errors/500.html", 500)

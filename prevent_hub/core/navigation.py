@@ -1,0 +1,42 @@
+"""The service navigation, shown according to what the user may do in the current partnership."""
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from .permissions import has_perm
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    perm: str
+    # Other URL namespaces/prefixes that count as "inside" this item.
+    section: str
+
+
+PARTNERSHIP_NAV = [
+    NavItem("Overview", "directory:partnership_detail", "directory.view_partnership", "directory:partnership"),
+    NavItem("Organisations", "directory:organisation_list", "directory.view_organisation", "directory:organisation"),
+    NavItem("People", "directory:person_list", "directory.view_person", "directory:person"),
+    NavItem("Prevent leads", "directory:preventlead_list", "directory.view_preventlead", "directory:preventlead"),
+    NavItem("Glossary", "directory:glossaryterm_list", "directory.view_glossaryterm", "directory:glossaryterm"),
+    NavItem("Users", "accounts:user_list", "accounts.view_user", "accounts:user"),
+    NavItem("Audit", "audit:changelog_list", "audit.view_changelog", "audit:"),
+]
+
+
+def nav_items(request) -> list[dict]:
+    partnership = getattr(request, "partnership", None)
+    if partnership is None or not request.user.is_authenticated:
+        return []
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    items = []
+    for item in PARTNERSHIP_NAV:
+        if not has_perm(request.user, item.perm, partnership):
+            continue
+        kwargs = {} if item.url_name.startswith("accounts:") else {"partnership": partnership.slug}
+        items.append(
+            {"label": item.label, "url": reverse(item.url_name, kwargs=kwargs), "active": current.startswith(item.section)}
+        )
+    return items

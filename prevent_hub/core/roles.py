@@ -1,0 +1,54 @@
+"""Roles and what each may do: the single policy table every check reads.
+
+Permissions are named ``<app>.<action>_<model>``. A user holds roles per
+partnership (accounts.Membership); a permission applies only inside the
+partnership where the role is held.
+"""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PARTNERSHIP_ADMIN = "partnership_admin", _("Partnership administrator")
+    COORDINATOR = "coordinator", _("Prevent coordinator")
+    ACTION_OWNER = "action_owner", _("Action owner")
+    PREVENT_LEAD = "prevent_lead", _("Prevent lead")
+    CHANNEL_CHAIR = "channel_chair", _("Channel coordinator or chair")
+    POLICE_PREVENT = "police_prevent", _("Police Prevent officer")
+    PANEL_MEMBER = "panel_member", _("Channel Panel member")
+    BOARD_VIEWER = "board_viewer", _("Board viewer")
+    AUDITOR = "auditor", _("Auditor")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+
+
+# Roles that may see Channel case records get the shorter idle timeout.
+CASE_ROLES = frozenset({Role.CHANNEL_CHAIR, Role.POLICE_PREVENT, Role.PANEL_MEMBER})
+
+# Everyone who works with the partnership's own records. The auditor reads logs
+# only and the system administrator manages users only (security.md R7, R8).
+PARTNERSHIP_WORKERS = frozenset(set(Role) - {Role.AUDITOR, Role.SYSTEM_ADMIN})
+DIRECTORY_EDITORS = frozenset({Role.PARTNERSHIP_ADMIN, Role.COORDINATOR})
+
+_DIRECTORY_MODELS = ("organisation", "person", "preventlead", "glossaryterm")
+
+
+def _grant(roles, *perms):
+    return {perm: frozenset(roles) for perm in perms}
+
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    **_grant(PARTNERSHIP_WORKERS, "directory.view_partnership"),
+    **_grant({Role.PARTNERSHIP_ADMIN}, "directory.change_partnership"),
+    **_grant(PARTNERSHIP_WORKERS, *(f"directory.view_{m}" for m in _DIRECTORY_MODELS)),
+    **_grant(PARTNERSHIP_WORKERS, *(f"directory.export_{m}" for m in _DIRECTORY_MODELS)),
+    **_grant(DIRECTORY_EDITORS, *(f"directory.{a}_{m}" for a in ("add", "change", "delete", "import") for m in _DIRECTORY_MODELS)),
+    # Change history of ordinary records is visible to those who can edit them.
+    **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),
+    **_grant({Role.AUDITOR}, "audit.view_accesslog", "audit.verify_chain"),
+    **_grant({Role.SYSTEM_ADMIN}, "accounts.view_user", "accounts.add_user", "accounts.change_user"),
+}
+
+
+def roles_with(perm: str) -> frozenset[Role]:
+    """Return the roles that hold ``perm`` (empty if nobody does)."""
+    return PERMISSIONS.get(perm, frozenset())

@@ -1,0 +1,44 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.generic import TemplateView
+
+from prevent_hub.accounts.selectors import partnerships_for
+
+
+class HomeView(TemplateView):
+    """Send a user to their partnership, or let them choose when they have several."""
+
+    template_name = "core/home.html"
+
+    def get(self, request, *args, **kwargs):
+        partnerships = list(partnerships_for(request.user))
+        if len(partnerships) == 1:
+            return redirect(partnerships[0].get_absolute_url())
+        return self.render_to_response(self.get_context_data(partnerships=partnerships))
+
+
+class SessionExtendView(View):
+    """'Stay signed in': any authenticated request resets the idle timer."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        return JsonResponse({"idle_timeout_seconds": getattr(request, "idle_timeout_seconds", None)})
+
+
+@method_decorator(login_not_required, name="dispatch")
+class AccessibilityStatementView(TemplateView):
+    template_name = "core/accessibility.html"
+
+
+def error_view(template_name, status):
+    @login_not_required
+    def view(request, exception=None):
+        from django.shortcuts import render
+
+        return render(request, template_name, status=status)
+
+    return view
