@@ -5,7 +5,7 @@ from prevent_hub.core.views import error_view
 urlpatterns = [
     path("", include("prevent_hub.core.urls")),
     path("accounts/", include("allauth.urls")),
-    path("users/", include("prevent_hub.accounts.urls")),
+    path("", include("prevent_hub.accounts.urls")),
     path("p/<slug:partnership>/", include("prevent_hub.directory.urls")),
     path("p/<slug:partnership>/audit/", include("prevent_hub.audit.urls")),
 ]

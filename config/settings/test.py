@@ -6,3 +6,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Static files are served from the apps' folders; there is no collectstatic output in tests.
+WHITENOISE_AUTOREFRESH = True

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "audit"
 
-urlpatterns = []
+urlpatterns = [
+    path("changes/", views.ChangeLogListView.as_view(), name="changelog_list"),
+    path("access/", views.AccessLogListView.as_view(), name="accesslog_list"),
+]

@@ -1,0 +1,25 @@
+"""Print the head (last seq and hash) of each audit log as JSON, for export to a separate store.
+
+Run daily and keep the output somewhere the application cannot write to; later,
+``verify_audit --log change --expect-head SEQ:HASH`` proves nothing up to that entry
+was rewritten or cut off.
+"""
+import json
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from prevent_hub.audit.models import AccessLog, ChangeLog
+from prevent_hub.audit.services import chain_head
+
+
+class Command(BaseCommand):
+    help = "Print each audit log's last seq and hash as JSON."
+
+    def handle(self, *args, **options):
+        heads = {
+            "exported_at": timezone.now().isoformat(),
+            "change": chain_head(ChangeLog),
+            "access": chain_head(AccessLog),
+        }
+        self.stdout.write(json.dumps(heads, sort_keys=True))

@@ -1,0 +1,34 @@
+"""Reading the audit logs. Callers check the reader's permission first (audit.view_*)."""
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+
+from .models import AccessLog, ChangeLog
+
+
+def _pk(partnership) -> int:
+    return getattr(partnership, "pk", partnership)
+
+
+def changes_for_object(instance) -> QuerySet:
+    """Return the change log entries of one record, newest first."""
+    return (
+        ChangeLog.objects.filter(content_type=ContentType.objects.get_for_model(instance), object_id=str(instance.pk))
+        .select_related("user")
+        .order_by("-seq")
+    )
+
+
+def changes_for_partnership(partnership) -> QuerySet:
+    """Return every change recorded in ``partnership`` (an instance or its id), newest first."""
+    return (
+        ChangeLog.objects.filter(partnership_id=_pk(partnership))
+        .select_related("user", "content_type")
+        .order_by("-timestamp", "-seq")
+    )
+
+
+def access_for_partnership(partnership) -> QuerySet:
+    """Return every access event recorded in ``partnership`` (an instance or its id), newest first."""
+    return (
+        AccessLog.objects.filter(partnership_id=_pk(partnership)).select_related("user").order_by("-timestamp", "-seq")
+    )
