@@ -11,6 +11,11 @@ class TimestampedModel(models.Model):
     class Meta:
         abstract = True
 
+    @classmethod
+    def permission_name(cls, action: str) -> str:
+        """Return the permission the engine checks, named ``<app>.<action>_<model>``."""
+        return f"{cls._meta.app_label}.{action}_{cls._meta.model_name}"
+
 
 class PartnershipScopedModel(TimestampedModel):
     """A record that belongs to exactly one partnership.
@@ -27,6 +32,3 @@ class PartnershipScopedModel(TimestampedModel):
     class Meta:
         abstract = True
 
-    @classmethod
-    def permission_name(cls, action: str) -> str:
-        return f"{cls._meta.app_label}.{action}_{cls._meta.model_name}"

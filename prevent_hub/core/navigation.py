@@ -35,8 +35,6 @@ def nav_items(request) -> list[dict]:
     for item in PARTNERSHIP_NAV:
         if not has_perm(request.user, item.perm, partnership):
             continue
-        kwargs = {} if item.url_name.startswith("accounts:") else {"partnership": partnership.slug}
-        items.append(
-            {"label": item.label, "url": reverse(item.url_name, kwargs=kwargs), "active": current.startswith(item.section)}
-        )
+        url = reverse(item.url_name, kwargs={"partnership": partnership.slug})
+        items.append({"label": item.label, "url": url, "active": current.startswith(item.section)})
     return items

@@ -16,4 +16,5 @@ class PartnershipScopedQuerySet(models.QuerySet):
             allowed = allowed & {partnership.pk}
         if not allowed:
             return self.none()
-        return self.filter(partnership_id__in=allowed)
+        # The partnership comes along because every object URL names its partnership.
+        return self.filter(partnership_id__in=allowed).select_related("partnership")

@@ -37,8 +37,13 @@ class AccessibilityStatementView(TemplateView):
 def error_view(template_name, status):
     @login_not_required
     def view(request, exception=None):
+        from django.http import HttpResponse
         from django.shortcuts import render
+        from django.template import loader
 
+        if status >= 500:
+            # Something already failed: render with no context (no database, no session).
+            return HttpResponse(loader.get_template(template_name).render(), status=status)
         return render(request, template_name, status=status)
 
     return view

@@ -1,0 +1,68 @@
+"""Generic writes used by every domain app: each one is atomic and change-logged.
+
+Domain services call these for the plain create/update/delete part of their work
+so that optimistic locking and the change log work the same everywhere.
+"""
+from django.db import transaction
+
+
+class ConflictError(Exception):
+    """Raised when an edit was based on an older version than the one stored."""
+
+    def __init__(self, current):
+        super().__init__("The record was changed by someone else.")
+        self.current = current
+
+
+def _log(actor, instance, action, before, after):
+    from prevent_hub.audit.services import log_change
+
+    log_change(actor=actor, instance=instance, action=action, before=before, after=after)
+
+
+def _snapshot(instance) -> dict:
+    from prevent_hub.audit.services import serialize_instance
+
+    return serialize_instance(instance)
+
+
+@transaction.atomic
+def object_create(*, actor, instance):
+    instance.save()
+    _log(actor, instance, "create", None, _snapshot(instance))
+    return instance
+
+
+@transaction.atomic
+def object_update(*, actor, instance, expected_version: int | None):
+    """Save ``instance`` if nobody has saved it since ``expected_version``.
+
+    Returns (instance, changed). Unchanged saves write nothing.
+    """
+    model = instance._meta.model  # not type(): request.user is a lazy proxy
+    current = model._base_manager.select_for_update().get(pk=instance.pk)
+    stored_version = getattr(current, "version", None)
+    if expected_version is not None and stored_version is not None and stored_version != expected_version:
+        raise ConflictError(current)
+    before = _snapshot(current)
+    after = _snapshot(instance)
+    after.pop("updated_at", None)
+    unchanged = {k: v for k, v in before.items() if k != "updated_at"} == {
+        k: v for k, v in after.items() if k != "updated_at"
+    }
+    if unchanged:
+        return current, False
+    if stored_version is not None:
+        instance.version = stored_version + 1
+    instance.save()
+    _log(actor, instance, "update", before, _snapshot(instance))
+    return instance, True
+
+
+@transaction.atomic
+def object_delete(*, actor, instance):
+    before = _snapshot(instance)
+    pk = instance.pk
+    instance.delete()
+    instance.pk = pk  # keep the id for the log row
+    _log(actor, instance, "delete", before, None)
