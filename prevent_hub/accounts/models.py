@@ -2,7 +2,6 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -52,9 +51,6 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.email
-
-    def get_absolute_url(self):
-        return reverse("accounts:user_detail", kwargs={"pk": self.pk})
 
     def get_session_auth_hash(self):
         key_salt = "prevent_hub.accounts.User.get_session_auth_hash"
