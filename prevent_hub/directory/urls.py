@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "directory"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.PartnershipDetailView.as_view(), name="partnership_detail"),
+    *views.organisation_views.urls("organisations"),
+    *views.person_views.urls("people"),
+    *views.prevent_lead_views.urls("prevent-leads"),
+    *views.glossary_views.urls("glossary"),
+]

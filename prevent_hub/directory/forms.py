@@ -1,0 +1,70 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from prevent_hub.core.forms import DateInput, PartnershipModelForm
+
+from .models import GlossaryTerm, Organisation, Person, PreventLead
+
+
+class OrganisationForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = Organisation
+        fields = ["name", "short_name", "sector", "is_specified_authority", "parent", "website", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # An organisation cannot be part of itself.
+            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(pk=self.instance.pk)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = Organisation.objects.filter(partnership=self.partnership, name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("There is already an organisation called %(name)s.") % {"name": name})
+        return name
+
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        node = parent
+        while node is not None and self.instance.pk:
+            if node.pk == self.instance.pk:
+                raise forms.ValidationError(_("An organisation cannot be part of one of its own parts."))
+            node = node.parent
+        return parent
+
+
+class PersonForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = Person
+        fields = ["name", "job_title", "organisation", "email", "phone"]
+        widgets = {"email": forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"})}
+
+
+class PreventLeadForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = PreventLead
+        fields = ["organisation", "person", "start_date", "end_date"]
+        widgets = {"start_date": DateInput, "end_date": DateInput}
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date must be the same as or after the start date."))
+        return cleaned
+
+
+class GlossaryTermForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = GlossaryTerm
+        fields = ["acronym", "meaning"]
+
+    def clean_acronym(self):
+        acronym = self.cleaned_data["acronym"].strip()
+        clash = GlossaryTerm.objects.filter(partnership=self.partnership, acronym__iexact=acronym).exclude(
+            pk=self.instance.pk
+        )
+        if clash.exists():
+            raise forms.ValidationError(_("%(acronym)s is already in the glossary.") % {"acronym": acronym})
+        return acronym

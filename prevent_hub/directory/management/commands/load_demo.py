@@ -1,0 +1,12 @@
+from django.core.management.base import BaseCommand
+
+from prevent_hub.directory.demo import load_warwickshire
+
+
+class Command(BaseCommand):
+    help = "Load the Warwickshire demo partnership from the public seed plan. Safe to run again."
+
+    def handle(self, *args, **options):
+        partnership, added = load_warwickshire()
+        summary = ", ".join(f"{count} {name}" for name, count in added.items())
+        self.stdout.write(f"{partnership.name}: added {summary}.")

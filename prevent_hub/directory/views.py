@@ -1,0 +1,91 @@
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.views import View
+
+from prevent_hub.core.generic import ModelViews, PartnershipMixin
+
+from . import filtersets, forms, importers, tables
+from .models import GlossaryTerm, Organisation, Partnership, Person, PreventLead
+from .selectors import current_leads, sector_summary, specified_authorities_without_lead, with_lead_status
+
+
+class PartnershipDetailView(PartnershipMixin, View):
+    """The partnership's overview: its directory at a glance and the gaps to chase."""
+
+    def get(self, request, *args, **kwargs):
+        if not self.can("view", Partnership):
+            raise PermissionDenied
+        context = {
+            "partnership": self.partnership,
+            "sectors": sector_summary(self.partnership),
+            "without_lead": specified_authorities_without_lead(self.partnership),
+        }
+        return render(request, "directory/partnership_detail.html", context)
+
+
+def organisation_detail_context(org):
+    return {
+        "people": org.people.select_related("partnership").order_by("name"),
+        "leads": org.prevent_leads.select_related("person", "partnership").order_by("-start_date"),
+        "current_lead_ids": set(current_leads().filter(organisation=org).values_list("pk", flat=True)),
+        "children": org.children.select_related("partnership").order_by("name"),
+    }
+
+
+organisation_views = ModelViews(
+    model=Organisation,
+    queryset=lambda: with_lead_status(Organisation.objects.select_related("parent")),
+    form_class=forms.OrganisationForm,
+    filterset_class=filtersets.OrganisationFilterSet,
+    table=tables.organisation_table,
+    importer=importers.OrganisationImporter(),
+    list_template="directory/organisation_list.html",
+    detail_template="directory/organisation_detail.html",
+    detail_context=organisation_detail_context,
+    summary=(
+        ("Name", "name"),
+        ("Short name", "short_name"),
+        ("Sector", "get_sector_display"),
+        ("Specified authority", lambda o: "Yes" if o.is_specified_authority else "No"),
+        ("Part of", "parent"),
+        ("Website", "website"),
+        ("Notes", "notes"),
+    ),
+)
+
+person_views = ModelViews(
+    model=Person,
+    queryset=Person.objects.select_related("organisation"),
+    form_class=forms.PersonForm,
+    filterset_class=filtersets.PersonFilterSet,
+    table=tables.person_table,
+    importer=importers.PersonImporter(),
+    summary=(
+        ("Name", "name"),
+        ("Job title or role", "job_title"),
+        ("Organisation", "organisation"),
+        ("Email", "email"),
+        ("Telephone", "phone"),
+        ("Has a user account", lambda p: "Yes" if p.user_id else "No"),
+    ),
+)
+
+prevent_lead_views = ModelViews(
+    model=PreventLead,
+    queryset=PreventLead.objects.select_related("organisation", "person"),
+    form_class=forms.PreventLeadForm,
+    filterset_class=filtersets.PreventLeadFilterSet,
+    table=tables.prevent_lead_table,
+    importer=importers.PreventLeadImporter(),
+    summary=(("Organisation", "organisation"), ("Lead", "person"), ("From", "start_date"), ("Until", "end_date")),
+)
+
+glossary_views = ModelViews(
+    model=GlossaryTerm,
+    form_class=forms.GlossaryTermForm,
+    filterset_class=filtersets.GlossaryTermFilterSet,
+    table=tables.glossary_table,
+    importer=importers.GlossaryTermImporter(),
+    summary=(("Acronym", "acronym"), ("Meaning", "meaning")),
+    paginate_by=50,
+)
