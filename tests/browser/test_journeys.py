@@ -1,0 +1,131 @@
+"""Real-browser journeys: sign in with MFA, see the demo directory, and axe on every page a coordinator reaches."""
+import re
+from collections import Counter
+from urllib.parse import urljoin, urlparse
+
+import pytest
+from django.urls import Resolver404, resolve
+
+from prevent_hub.accounts.demo import current_code
+from prevent_hub.core.roles import Role
+from prevent_hub.core.testing.factories import UserFactory, totp_secret
+from prevent_hub.directory.demo import load_warwickshire
+from prevent_hub.directory.models import Organisation
+
+from .conftest import run_axe
+
+PASSWORD = "correct horse battery staple"
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo():
+    partnership, _ = load_warwickshire()
+    coordinator = UserFactory(email="coordinator@example.test", roles=[(partnership, Role.COORDINATOR)])
+    return partnership, coordinator
+
+
+def sign_in(page, base_url, user):
+    page.goto(base_url + "/")
+    assert "/accounts/login/" in page.url
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
+    page.get_by_label(re.compile("code", re.I)).fill(current_code(totp_secret(user)))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/p/warwickshire/$"))
+
+
+def test_coordinator_signs_in_with_mfa_and_sees_every_specified_authority(page, live_server, demo):
+    partnership, coordinator = demo
+    sign_in(page, live_server.url, coordinator)
+    assert page.get_by_role("heading", level=1).inner_text() == partnership.name
+    page.goto(f"{live_server.url}/p/warwickshire/organisations/?is_specified_authority=true")
+    expected = Organisation.objects.filter(partnership=partnership, is_specified_authority=True)
+    body = page.locator("main").inner_text()
+    for org in expected:
+        assert org.name in body, org.name
+        assert org.get_sector_display() in body
+    assert page.foreign_requests == []
+
+
+def _links(page, base_url):
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    for href in hrefs:
+        url = urljoin(page.url, href)
+        parsed = urlparse(url)
+        if url.startswith(base_url) and "logout" not in parsed.path and not parsed.path.startswith("/static/"):
+            yield url.split("#")[0]
+
+
+def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
+    partnership, coordinator = demo
+    sign_in(page, live_server.url, coordinator)
+    queue, seen, per_view, checked = [page.url], set(), Counter(), []
+    failures = {}
+    while queue and len(checked) < 80:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        try:
+            match = resolve(urlparse(url).path)
+        except Resolver404:
+            continue
+        if "format=" in url or match.url_name.endswith(("_export", "download_recovery_codes")):
+            continue  # downloads, not pages
+        view = match.view_name
+        if per_view[view] >= 2:
+            continue
+        per_view[view] += 1
+        response = page.goto(url)
+        assert response.status < 400, (url, response.status)
+        violations = run_axe(page)
+        if violations:
+            failures[url] = violations
+        checked.append(url)
+        queue.extend(link for link in _links(page, live_server.url) if link not in seen)
+    # The error state of a form: submit an empty "add" form.
+    page.goto(f"{live_server.url}/p/warwickshire/organisations/add/")
+    page.get_by_role("button", name="Save").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    if run_axe(page):
+        failures["organisation add (errors)"] = run_axe(page)
+    assert failures == {}, failures
+    assert len(checked) >= 20, checked
+    assert page.foreign_requests == []
+
+
+def test_pages_reflow_at_320_pixels_without_horizontal_scrolling(page, live_server, demo):
+    partnership, coordinator = demo
+    sign_in(page, live_server.url, coordinator)
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in ("/p/warwickshire/", "/p/warwickshire/organisations/", "/p/warwickshire/people/", "/accessibility/"):
+        page.goto(live_server.url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, (path, overflow)
+
+
+def test_public_pages_pass_axe_signed_out(page, live_server, db):
+    failures = {}
+    for path in ("/accounts/login/", "/accounts/password/reset/", "/accessibility/"):
+        page.goto(live_server.url + path)
+        violations = run_axe(page)
+        if violations:
+            failures[path] = violations
+    assert failures == {}
+
+
+def test_session_timeout_warning_offers_to_stay_signed_in(page, live_server, demo, settings):
+    partnership, coordinator = demo
+    sign_in(page, live_server.url, coordinator)
+    page.clock.install()
+    page.reload()
+    # Jump to one minute before the warning would be too late.
+    page.clock.fast_forward((settings.IDLE_TIMEOUT_SECONDS - settings.IDLE_WARNING_SECONDS + 5) * 1000)
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(state="visible")
+    assert not run_axe(page)
+    dialog.get_by_role("button", name=re.compile("Stay signed in", re.I)).click()
+    dialog.wait_for(state="hidden")
