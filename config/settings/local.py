@@ -5,3 +5,5 @@ from .base import *  # noqa: F401,F403
 
 DEBUG = env.get_bool("DEBUG", False)
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+# Serve static files straight from the apps' folders; there is no collectstatic step here.
+WHITENOISE_AUTOREFRESH = True

@@ -6,6 +6,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class YesNoAnyWidget(django_filters.widgets.BooleanWidget):
+    """A yes/no filter whose empty choice reads "Any", not django-filter's "Unknown"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("", _("Any")), ("true", _("Yes")), ("false", _("No")))
+
+
 class PartnershipFilterSet(django_filters.FilterSet):
     """Filters scoped to a partnership, with a free-text ``q`` over ``search_fields``."""
 

@@ -1,23 +1,21 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from prevent_hub.core.filtersets import PartnershipFilterSet
+from prevent_hub.core.filtersets import PartnershipFilterSet, YesNoAnyWidget
 
 from .choices import Sector
 from .models import GlossaryTerm, Organisation, Person, PreventLead
-
-YES_NO = (("true", _("Yes")), ("false", _("No")))
 
 
 class OrganisationFilterSet(PartnershipFilterSet):
     search_fields = ("name", "short_name")
     sector = django_filters.ChoiceFilter(choices=Sector.choices, label=_("Sector"), empty_label=_("Any sector"))
     is_specified_authority = django_filters.BooleanFilter(
-        label=_("Specified authority"), widget=django_filters.widgets.BooleanWidget()
+        label=_("Specified authority"), widget=YesNoAnyWidget()
     )
     no_lead = django_filters.BooleanFilter(
         label=_("Specified authorities with no Prevent lead"), method="filter_no_lead",
-        widget=django_filters.widgets.BooleanWidget(),
+        widget=YesNoAnyWidget(),
     )
 
     class Meta:

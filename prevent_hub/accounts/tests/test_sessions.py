@@ -97,10 +97,26 @@ def test_password_attempts_are_throttled(client, partnership):
 
 def test_users_without_mfa_must_set_it_up_before_anything_else(client, partnership):
     user = UserFactory(mfa=False, roles=[(partnership, Role.COORDINATOR)])
-    client.force_login(user)
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     response = client.get(overview(partnership))
     assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
-    assert client.get(reverse("mfa_activate_totp")).status_code in (200, 302)
+    # Straight after signing in there is no second password prompt: the set-up form shows.
+    setup = client.get(reverse("mfa_activate_totp"))
+    assert setup.status_code == 200
+    secret = client.session["mfa.totp.secret"]
+    assert secret in setup.content.decode()  # for typing into an authenticator app
+    response = client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    assert client.get(overview(partnership)).status_code == 200
+
+
+def test_changing_an_existing_second_factor_still_asks_for_the_password_again(client, partnership):
+    user = user_with(Role.COORDINATOR, partnership)
+    sign_in(client, user)
+    response = client.get(reverse("mfa_generate_recovery_codes"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
 
 
 def test_the_last_second_factor_cannot_be_removed(partnership):
