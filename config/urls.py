@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("prevent_hub.accounts.urls")),
     path("p/<slug:partnership>/", include("prevent_hub.directory.urls")),
+    path("p/<slug:partnership>/", include("prevent_hub.plans.urls")),
     path("p/<slug:partnership>/audit/", include("prevent_hub.audit.urls")),
 ]
 

@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "prevent_hub.audit",
     "prevent_hub.accounts",
     "prevent_hub.directory",
+    "prevent_hub.plans",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -47,15 +47,25 @@ class PartnershipMixin:
         return has_perm(self.request.user, model.permission_name(action), self.partnership)
 
 
+ACTION_ROUTES = {"add": "add", "change": "edit", "delete": "delete", "import": "import", "export": "export"}
+
+
 class ModelViewMixin(PartnershipMixin):
     model = None
     queryset = None
     permission_action = "view"
     template_name = None
+    routes = None  # the standard views this model has (ModelViews sets it); None means all of them
 
     @property
     def url_prefix(self) -> str:
         return f"{self.model._meta.app_label}:{self.model._meta.model_name}"
+
+    def route(self, name: str, **kwargs) -> str | None:
+        """The URL of this model's ``name`` view, or None when the model has no such page."""
+        if self.routes is not None and name not in self.routes:
+            return None
+        return self.url(f"{self.url_prefix}_{name}", **kwargs)
 
     def get_queryset(self):
         # ``queryset`` may be a callable so annotations that depend on today's date are built per request.
@@ -74,8 +84,11 @@ class ModelViewMixin(PartnershipMixin):
             "model_meta": meta,
             "verbose_name": meta.verbose_name,
             "verbose_name_plural": meta.verbose_name_plural,
-            "list_url": self.url(f"{self.url_prefix}_list"),
-            "can": {a: self.can(a) for a in ("add", "change", "delete", "import", "export")},
+            "list_url": self.route("list"),
+            "can": {
+                action: self.can(action) and (self.routes is None or route in self.routes)
+                for action, route in ACTION_ROUTES.items()
+            },
             "can_view_history": has_perm(self.request.user, "audit.view_changelog", self.partnership),
             **extra,
         }
@@ -126,9 +139,9 @@ class ObjectListView(ModelViewMixin, View):
             page_obj=page,
             page_query=tabular_query(query, table.sort),
             export_query=tabular_query(query, table.sort),
-            add_url=self.url(f"{self.url_prefix}_add"),
-            import_url=self.url(f"{self.url_prefix}_import"),
-            export_url=self.url(f"{self.url_prefix}_export"),
+            add_url=self.route("add"),
+            import_url=self.route("import"),
+            export_url=self.route("export"),
             **self.extra_context(),
         )
         return render(request, self.template_name, context)
@@ -153,9 +166,9 @@ class ObjectDetailView(ObjectMixin, View):
         context = self.base_context(
             object=obj,
             summary_rows=[(label, value(obj) if callable(value) else getattr(obj, value)) for label, value in self.summary],
-            edit_url=self.url(f"{self.url_prefix}_edit", pk=obj.pk),
-            delete_url=self.url(f"{self.url_prefix}_delete", pk=obj.pk),
-            history_url=self.url(f"{self.url_prefix}_history", pk=obj.pk),
+            edit_url=self.route("edit", pk=obj.pk),
+            delete_url=self.route("delete", pk=obj.pk),
+            history_url=self.route("history", pk=obj.pk),
             **self.extra_context(obj),
         )
         return render(request, self.template_name, context)
@@ -205,13 +218,13 @@ class ObjectEditView(ObjectMixin, View):
                 messages.success(request, _("%(name)s saved.") % {"name": instance} if changed else _("No changes to save."))
         except ConflictError as conflict:
             return self.render_conflict(form, conflict.current)
-        return HttpResponseRedirect(self.url(f"{self.url_prefix}_detail", pk=instance.pk))
+        return HttpResponseRedirect(self.route("detail", pk=instance.pk))
 
     def render_form(self, obj, form, status=200):
         context = self.base_context(
             object=obj if obj.pk else None,
             form=form,
-            cancel_url=obj.get_absolute_url() if obj.pk else self.url(f"{self.url_prefix}_list"),
+            cancel_url=obj.get_absolute_url() if obj.pk else self.route("list"),
         )
         return render(self.request, self.template_name, context, status=status)
 
@@ -269,7 +282,7 @@ class ObjectDeleteView(ObjectMixin, View):
             context = self.base_context(object=obj, blockers=blockers)
             return render(request, self.template_name, context, status=409)
         messages.success(request, _("%(name)s deleted.") % {"name": obj})
-        return HttpResponseRedirect(self.url(f"{self.url_prefix}_list"))
+        return HttpResponseRedirect(self.route("list") or self.partnership.get_absolute_url())
 
 
 class ObjectHistoryView(ObjectMixin, View):
@@ -400,7 +413,7 @@ class ObjectImportView(ModelViewMixin, View):
             self.request,
             _("Import complete: %(created)d added, %(updated)d updated.") % summary,
         )
-        return HttpResponseRedirect(self.url(f"{self.url_prefix}_list"))
+        return HttpResponseRedirect(self.route("list"))
 
     def render_page(self, errors=(), result=None, filename=None, token=None, status=200):
         context = self.base_context(
@@ -435,6 +448,8 @@ class ModelViews:
         detail_template=None,
         detail_context=None,
         paginate_by=None,
+        only=None,
+        extra_routes=(),
     ):
         self.model = model
         # A callable queryset must stay a plain function, not become a method of the view class.
@@ -454,6 +469,11 @@ class ModelViews:
         if importer is not None:
             self.views["import"] = self._view(name, ObjectImportView, common, importer=importer)
             self.views["export"] = self._view(name, ObjectExportView, common, importer=importer, filterset_class=filterset_class)
+        if only is not None:  # a model without some of the standard pages (e.g. no list of its own)
+            self.views = {action: view for action, view in self.views.items() if action in only}
+        # ``extra_routes``: pages of this model that the app serves with its own views (e.g. a custom import).
+        for view in self.views.values():
+            view.routes = frozenset(self.views) | frozenset(extra_routes)
 
     @staticmethod
     def _view(name, base, common, **attrs):

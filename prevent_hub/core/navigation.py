@@ -17,6 +17,7 @@ class NavItem:
 
 PARTNERSHIP_NAV = [
     NavItem("Overview", "directory:partnership_detail", "directory.view_partnership", "directory:partnership"),
+    NavItem("Action plans", "plans:plan_list", "plans.view_plan", "plans:"),
     NavItem("Organisations", "directory:organisation_list", "directory.view_organisation", "directory:organisation"),
     NavItem("People", "directory:person_list", "directory.view_person", "directory:person"),
     NavItem("Prevent leads", "directory:preventlead_list", "directory.view_preventlead", "directory:preventlead"),

@@ -30,6 +30,8 @@ PARTNERSHIP_WORKERS = frozenset(set(Role) - {Role.AUDITOR, Role.SYSTEM_ADMIN})
 DIRECTORY_EDITORS = frozenset({Role.PARTNERSHIP_ADMIN, Role.COORDINATOR})
 
 _DIRECTORY_MODELS = ("organisation", "person", "preventlead", "glossaryterm")
+_PLAN_MODELS = ("plan", "planversion", "theme", "action", "actionowner", "timescale")
+PLAN_EDITORS = DIRECTORY_EDITORS
 
 
 def _grant(roles, *perms):
@@ -42,6 +44,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(PARTNERSHIP_WORKERS, *(f"directory.view_{m}" for m in _DIRECTORY_MODELS)),
     **_grant(PARTNERSHIP_WORKERS, *(f"directory.export_{m}" for m in _DIRECTORY_MODELS)),
     **_grant(DIRECTORY_EDITORS, *(f"directory.{a}_{m}" for a in ("add", "change", "delete", "import") for m in _DIRECTORY_MODELS)),
+    # Action plans: everyone in the partnership reads them; coordinators import, edit and refresh.
+    **_grant(PARTNERSHIP_WORKERS, *(f"plans.view_{m}" for m in _PLAN_MODELS)),
+    **_grant(PARTNERSHIP_WORKERS, *(f"plans.export_{m}" for m in _PLAN_MODELS)),
+    **_grant(PLAN_EDITORS, *(f"plans.{a}_{m}" for a in ("add", "change", "delete", "import") for m in _PLAN_MODELS)),
     # Change history of ordinary records is visible to those who can edit them.
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),
     **_grant({Role.AUDITOR}, "audit.view_accesslog", "audit.verify_chain"),

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from prevent_hub.directory.demo import load_warwickshire
+from prevent_hub.plans.demo import load_warwickshire_plan
 
 
 class Command(BaseCommand):
@@ -10,3 +11,6 @@ class Command(BaseCommand):
         partnership, added = load_warwickshire()
         summary = ", ".join(f"{count} {name}" for name, count in added.items())
         self.stdout.write(f"{partnership.name}: added {summary}.")
+        version = load_warwickshire_plan(partnership)
+        if version is not None:
+            self.stdout.write(f"Imported {version} with {version.actions.count()} actions.")

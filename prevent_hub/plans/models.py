@@ -1,0 +1,153 @@
+"""Action plans: a multi-year plan, its yearly versions, themes, actions, owners and timescales."""
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from prevent_hub.core.models import PartnershipScopedModel
+
+from .choices import Cadence, OwnerKind, Tag, TimescaleKind
+
+
+class Plan(PartnershipScopedModel):
+    title = models.CharField(_("title"), max_length=255)
+    period_start = models.PositiveSmallIntegerField(_("first year"), null=True, blank=True)
+    period_end = models.PositiveSmallIntegerField(_("last year"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "title"], name="plans_plan_unique_title")]
+
+    def __str__(self):
+        if self.period_start and self.period_end:
+            return f"{self.title} {self.period_start} – {self.period_end}"
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("plans:plan_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+
+
+class PlanVersion(PartnershipScopedModel):
+    """One year's version of a plan, as imported or refreshed. ``changes`` records the diff from ``previous``."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
+    label = models.CharField(_("version"), max_length=100)
+    year_start = models.PositiveSmallIntegerField(_("from year"), null=True, blank=True)
+    year_end = models.PositiveSmallIntegerField(_("to year"), null=True, blank=True)
+    issued = models.CharField(_("issued as"), max_length=200, blank=True)
+    issued_date = models.DateField(_("issued"), null=True, blank=True)
+    objectives = models.JSONField(_("national objectives"), default=list, blank=True)
+    membership = models.JSONField(_("Strategy Group membership"), default=list, blank=True)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changes = models.JSONField(_("changes from the previous version"), default=dict, blank=True)
+    source_name = models.CharField(_("imported from"), max_length=255, blank=True)
+    source_format = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["plan", "-year_start", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["plan", "label"], name="plans_version_unique_label")]
+
+    def __str__(self):
+        return f"{self.plan.title} ({self.label})" if self.label else self.plan.title
+
+    def get_absolute_url(self):
+        return reverse("plans:planversion_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+
+
+class Theme(PartnershipScopedModel):
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="themes")
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["version", "number"]
+        constraints = [models.UniqueConstraint(fields=["version", "number"], name="plans_theme_unique_number")]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+
+class Action(PartnershipScopedModel):
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="actions")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="actions")
+    ref = models.CharField(_("reference"), max_length=20, help_text=_("As written in the plan, for example 3.5."))
+    sort_key = models.CharField(max_length=40, editable=False, db_index=True)
+    text = models.TextField(_("key action"))
+    who_text = models.TextField(_("who (as written)"), blank=True)
+    timescale_text = models.TextField(_("timescale (as written)"), blank=True)
+    outcomes = models.JSONField(_("outcomes"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    tags = models.JSONField(_("programme tags"), default=list, blank=True)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("The same action in the version before."),
+    )
+
+    class Meta:
+        ordering = ["version", "sort_key"]
+        constraints = [models.UniqueConstraint(fields=["version", "ref"], name="plans_action_unique_ref")]
+        indexes = [models.Index(fields=["partnership", "version", "sort_key"])]
+
+    def __str__(self):
+        return f"{self.ref} {self.text[:80]}"
+
+    def save(self, *args, **kwargs):
+        self.sort_key = ref_sort_key(self.ref)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("plans:action_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+
+    def tag_labels(self) -> list[str]:
+        labels = dict(Tag.choices)
+        return [str(labels.get(tag, tag.replace("_", " ").capitalize())) for tag in self.tags]
+
+
+def ref_sort_key(ref: str) -> str:
+    """'3.10' sorts after '3.5': each number is zero-padded."""
+    return ".".join(part.zfill(4) if part.isdigit() else part for part in ref.split("."))
+
+
+class ActionOwner(PartnershipScopedModel):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="owners")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=20, choices=OwnerKind.choices)
+    is_lead = models.BooleanField(_("lead owner"), default=True)
+    role_title = models.CharField(_("role"), max_length=255, blank=True)
+    person = models.ForeignKey("directory.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "directory.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responsibility = models.TextField(_("responsibility"), blank=True)
+    source_text = models.CharField(_("as written"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["action", "position"]
+
+    def __str__(self):
+        parts = [self.role_title, str(self.person or ""), str(self.organisation or "")]
+        if self.kind == OwnerKind.ALL_SPECIFIED:
+            parts = [str(OwnerKind.ALL_SPECIFIED.label)]
+        return " – ".join(p for p in parts if p) or self.source_text
+
+
+class Timescale(PartnershipScopedModel):
+    """One structured part of an action's timescale; ``text`` keeps the words it came from."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="timescales")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=20, choices=TimescaleKind.choices)
+    text = models.CharField(_("as written"), max_length=500)
+    due_date = models.DateField(_("due"), null=True, blank=True)
+    start_date = models.DateField(_("from"), null=True, blank=True)
+    cadence = models.CharField(_("repeats"), max_length=20, choices=Cadence.choices, blank=True)
+    season = models.CharField(_("season"), max_length=10, blank=True)
+    count = models.PositiveIntegerField(_("target count"), null=True, blank=True)
+    unit = models.CharField(_("target unit"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["action", "position"]
+        indexes = [models.Index(fields=["partnership", "due_date"])]
+
+    def __str__(self):
+        return self.text

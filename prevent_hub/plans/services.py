@@ -1,0 +1,112 @@
+"""Writes for plans. An import is one transaction: all of it is saved, change-logged, or none of it."""
+from django.db import transaction
+
+from prevent_hub.core.services import object_create
+from prevent_hub.directory.models import GlossaryTerm, Organisation, Person
+
+from .models import Action, ActionOwner, Plan, PlanVersion, Theme, Timescale
+from .parsing.schema import ParsedPlan, PlanError
+from .selectors import DirectoryIndex, latest_version, match_actions, proposals_for, version_diff
+
+
+@transaction.atomic
+def plan_import(*, actor, partnership, parsed: ParsedPlan, source_name: str, create_missing: bool = True) -> PlanVersion:
+    """Save ``parsed`` as a new version of its plan (creating the plan the first time).
+
+    A later version is matched to the one before action by action, and the diff is
+    kept on the version. Importing the same version twice is refused, never duplicated.
+    """
+    if not parsed.title:
+        raise PlanError("The plan has no title. Add a title line such as 'Prevent Action Plan 2015 – 2018'.")
+    label = parsed.version_label or (f"{parsed.version_year_start}–{parsed.version_year_end}" if parsed.version_year_start else "")
+    label = label or "Imported version"
+    plan = Plan.objects.filter(partnership=partnership, title__iexact=parsed.title).first()
+    if plan is not None and plan.versions.filter(label__iexact=label).exists():
+        raise PlanError(
+            f"'{parsed.title}' already has a version called '{label}'. Nothing was imported. "
+            "To import a later version, give it its own version label."
+        )
+    previous = latest_version(partnership, parsed.title)
+    changes = version_diff(parsed, previous)
+    if plan is None:
+        plan = object_create(actor=actor, instance=Plan(
+            partnership=partnership, title=parsed.title, period_start=parsed.period_start, period_end=parsed.period_end,
+        ))
+    _import_appendices(actor, partnership, parsed)
+    index = DirectoryIndex.load(partnership)
+    if create_missing:
+        _create_proposed(actor, partnership, parsed, index)
+    version = object_create(actor=actor, instance=PlanVersion(
+        partnership=partnership, plan=plan, label=label,
+        year_start=parsed.version_year_start, year_end=parsed.version_year_end,
+        issued=parsed.issued, issued_date=parsed.issued_date, objectives=parsed.objectives,
+        membership=parsed.membership, previous=previous, changes=changes,
+        source_name=source_name[:255], source_format=parsed.source_format,
+    ))
+    continues = match_actions(parsed.actions, list(previous.actions.all())) if previous else {}
+    for parsed_theme in parsed.themes:
+        theme = object_create(actor=actor, instance=Theme(
+            partnership=partnership, version=version, number=parsed_theme.number,
+            title=parsed_theme.title, description=parsed_theme.description,
+        ))
+        for parsed_action in parsed_theme.actions:
+            _create_action(actor, partnership, version, theme, parsed_action, index, continues.get(parsed_action.ref))
+    return version
+
+
+def _create_action(actor, partnership, version, theme, parsed, index, previous):
+    action = object_create(actor=actor, instance=Action(
+        partnership=partnership, version=version, theme=theme, ref=parsed.ref, text=parsed.text,
+        who_text=parsed.who_text, timescale_text=parsed.timescale_text, outcomes=parsed.outcomes,
+        notes=parsed.notes, tags=parsed.tags, previous=previous,
+    ))
+    for position, owner in enumerate(parsed.owners):
+        object_create(actor=actor, instance=ActionOwner(
+            partnership=partnership, action=action, position=position, kind=owner.kind, is_lead=owner.is_lead,
+            role_title=owner.role_title[:255], person=index.person(owner.person_name),
+            organisation=index.organisation(owner.organisation_name),
+            responsibility=owner.responsibility, source_text=owner.source_text[:500],
+        ))
+    for position, part in enumerate(parsed.timescales):
+        object_create(actor=actor, instance=Timescale(
+            partnership=partnership, action=action, position=position, kind=part.kind, text=part.text[:500],
+            due_date=part.due_date, start_date=part.start_date, cadence=part.cadence, season=part.season,
+            count=part.count, unit=part.unit,
+        ))
+    return action
+
+
+def _create_proposed(actor, partnership, parsed, index) -> None:
+    """Add the people and organisations the plan names that the directory lacks (shown in the preview first)."""
+    proposals = proposals_for(parsed, index)
+    for name in proposals.organisations:
+        org = object_create(actor=actor, instance=Organisation(
+            partnership=partnership, name=name[:255], sector="other", notes="Added by a plan import.",
+        ))
+        index.organisations[name.lower()] = org
+    for name in proposals.people:
+        organisation = next(
+            (index.organisation(o.organisation_name) for a in parsed.actions for o in a.owners
+             if o.person_name == name and o.organisation_name), None,
+        )
+        person = object_create(actor=actor, instance=Person(
+            partnership=partnership, name=name[:200], organisation=organisation,
+            job_title=next((o.role_title for a in parsed.actions for o in a.owners if o.person_name == name and o.role_title), "")[:200],
+        ))
+        index.people[name.lower()] = person
+
+
+def _import_appendices(actor, partnership, parsed) -> None:
+    """Glossary terms and specified authorities the directory does not have yet are added; nothing is overwritten."""
+    known_terms = {t.lower() for t in GlossaryTerm.objects.filter(partnership=partnership).values_list("acronym", flat=True)}
+    for acronym, meaning in parsed.glossary:
+        if acronym.lower() not in known_terms:
+            object_create(actor=actor, instance=GlossaryTerm(partnership=partnership, acronym=acronym[:40], meaning=meaning[:255]))
+            known_terms.add(acronym.lower())
+    known_orgs = {n.lower() for n in Organisation.objects.filter(partnership=partnership).values_list("name", flat=True)}
+    for authority in parsed.specified_authorities:
+        if authority.name.lower() not in known_orgs:
+            object_create(actor=actor, instance=Organisation(
+                partnership=partnership, name=authority.name[:255], sector=authority.sector, is_specified_authority=True,
+            ))
+            known_orgs.add(authority.name.lower())
