@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 import zipfile
 from decimal import Decimal
 
@@ -221,7 +222,7 @@ def test_rows_beyond_the_sheets_declared_dimension_are_still_read():
         for item in source.infolist():
             body = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                body = body.replace(b'<dimension ref="A1:A4" />', b'<dimension ref="A1:A2" />')
+                body = re.sub(rb'<dimension ref="A1:A4"\s*/>', b'<dimension ref="A1:A2"/>', body)
                 assert b'ref="A1:A2"' in body
             target.writestr(item, body)
     assert [r.values["Name"] for r in read(out.getvalue(), "x.xlsx").rows] == ["A", "B", "C"]
@@ -798,8 +799,9 @@ def test_write_xlsx_writes_every_text_cell_as_a_neutralised_string():
         for cell in row:
             assert cell.data_type == "s", cell.coordinate
             assert cell.value.startswith("'"), cell.value
-    # NUL cannot be stored in XML, and XML parsers read a bare CR back as LF.
-    assert [c.value for c in sheet["A"][1:]] == ["'" + v.replace("\0", "").replace("\r", "\n") for v in DANGEROUS]
+    # NUL cannot be stored in XML; a bare CR comes back as CR or LF depending on the XML library.
+    expected = ["'" + v.replace("\0", "").replace("\r", "\n") for v in DANGEROUS]
+    assert [c.value.replace("\r", "\n") for c in sheet["A"][1:]] == expected
 
 
 def test_write_xlsx_has_a_bold_frozen_header_sized_columns_and_real_dates():
