@@ -11,6 +11,7 @@ from prevent_hub.core.roles import Role
 from prevent_hub.core.testing.factories import UserFactory, totp_secret
 from prevent_hub.directory.demo import load_warwickshire
 from prevent_hub.directory.models import Organisation
+from prevent_hub.plans.demo import SEED, load_warwickshire_plan
 
 from .conftest import run_axe
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def demo():
     partnership, _ = load_warwickshire()
+    load_warwickshire_plan(partnership)
     coordinator = UserFactory(email="coordinator@example.test", roles=[(partnership, Role.COORDINATOR)])
     return partnership, coordinator
 
@@ -92,8 +94,21 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
     assert page.locator(".govuk-error-summary").is_visible()
     if run_axe(page):
         failures["organisation add (errors)"] = run_axe(page)
+    # The plan import preview (every action with its owners and timescale) and its error state.
+    page.goto(f"{live_server.url}/p/warwickshire/plans/import/")
+    page.set_input_files("#file", str(SEED))
+    page.get_by_role("button", name="Preview").click()
+    assert page.get_by_role("button", name="Import this plan").is_visible()
+    if run_axe(page):
+        failures["plan import preview"] = run_axe(page)
+    page.goto(f"{live_server.url}/p/warwickshire/plans/import/")
+    page.get_by_role("button", name="Preview").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    if run_axe(page):
+        failures["plan import (errors)"] = run_axe(page)
     assert failures == {}, failures
     assert len(checked) >= 20, checked
+    assert any("/plan-versions/" in url for url in checked) and any("/actions/" in url for url in checked)
     assert page.foreign_requests == []
 
 
