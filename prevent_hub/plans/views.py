@@ -129,7 +129,12 @@ class MappingForm(django_forms.Form):
 
 
 class PlanImportView(ModelViewMixin, View):
-    """Upload → preview (every action with its owners, timescale and tags; doubts flagged) → confirm."""
+    """Upload → preview (every action with its owners, timescale and tags; doubts flagged and editable) → confirm.
+
+    The file waits in the session between steps with what the person has said about it
+    (column mapping, corrections); it is parsed again at each step, so what is saved is
+    exactly what the last preview showed plus any edits typed on it.
+    """
 
     model = Plan
     permission_action = "import"
@@ -143,55 +148,80 @@ class PlanImportView(ModelViewMixin, View):
         self.check_permission()
         if "confirm" in request.POST:
             return self.confirm()
-        pending = request.session.get(PENDING_PLAN_KEY)
-        if "map" in request.POST and pending and pending.get("token") == request.POST.get("token"):
-            data, filename = base64.b64decode(pending["data"]), pending["filename"]
-        else:
-            upload = request.FILES.get("file")
-            if upload is None:
-                return self.render_page(error="Select the plan file to import.", status=400)
-            if upload.size > MAX_UPLOAD_BYTES:
-                return self.render_page(error="The file must be smaller than 10 MB.", status=400)
-            data, filename = upload.read(), upload.name
-        index = DirectoryIndex.load(self.partnership)
-        mapping = None
-        token = secrets.token_urlsafe(16)
+        if "revise" in request.POST or "map" in request.POST:
+            return self.revise()
+        return self.upload()
+
+    def upload(self):
+        upload = self.request.FILES.get("file")
+        if upload is None:
+            return self.render_page(error="Select the plan file to import.", status=400)
+        if upload.size > MAX_UPLOAD_BYTES:
+            return self.render_page(error="The file must be smaller than 10 MB.", status=400)
         self.request.session[PENDING_PLAN_KEY] = {
-            "token": token, "partnership": self.partnership.pk, "filename": filename,
-            "data": base64.b64encode(data).decode(), "mapping": None,
+            "token": secrets.token_urlsafe(16), "partnership": self.partnership.pk, "filename": upload.name,
+            "data": base64.b64encode(upload.read()).decode(), "mapping": None, "headers": [], "corrections": {},
         }
-        if "map" in request.POST:
-            form = MappingForm(request.POST, headers=pending.get("headers", []))
+        return self.preview()
+
+    def pending(self) -> dict | None:
+        pending = self.request.session.get(PENDING_PLAN_KEY)
+        valid = pending and pending["token"] == self.request.POST.get("token") and pending["partnership"] == self.partnership.pk
+        return pending if valid else None
+
+    def revise(self):
+        pending = self.pending()
+        if pending is None:
+            return self.render_page(error="This import has expired. Upload the file again.", status=400)
+        if "map" in self.request.POST:
+            form = MappingForm(self.request.POST, headers=pending["headers"])
             if not form.is_valid():
-                return self.render_page(mapping_form=form, token=token, filename=filename, status=400,
-                                        error=form.non_field_errors()[0])
-            mapping = form.mapping()
-            self.request.session[PENDING_PLAN_KEY]["mapping"] = mapping
+                return self.render_page(mapping_form=form, token=pending["token"], filename=pending["filename"],
+                                        error=form.non_field_errors()[0], status=400)
+            pending["mapping"] = form.mapping()
+        else:
+            pending["corrections"] = corrections_from(self.request.POST)
+        self.request.session.modified = True
+        return self.preview()
+
+    def parse(self, pending, index):
+        return parse_plan(base64.b64decode(pending["data"]), pending["filename"], vocabulary=index.vocabulary(),
+                          mapping=pending["mapping"], corrections=pending["corrections"])
+
+    def preview(self):
+        pending = self.request.session[PENDING_PLAN_KEY]
+        index = DirectoryIndex.load(self.partnership)
         try:
-            parsed = parse_plan(data, filename, vocabulary=index.vocabulary(), mapping=mapping)
+            parsed = self.parse(pending, index)
         except ColumnsNotRecognised as error:
-            self.request.session[PENDING_PLAN_KEY]["headers"] = error.headers
+            pending["headers"] = error.headers
+            self.request.session.modified = True
             return self.render_page(error=str(error), mapping_form=MappingForm(headers=error.headers),
-                                    token=token, filename=filename, status=400)
+                                    token=pending["token"], filename=pending["filename"], status=400)
         except PlanError as error:
             del self.request.session[PENDING_PLAN_KEY]
             return self.render_page(error=str(error), status=400)
-        self.request.session.modified = True
-        return self.render_page(parsed=parsed, token=token, filename=filename,
+        return self.render_page(parsed=parsed, token=pending["token"], filename=pending["filename"],
                                 proposals=proposals_for(parsed, index))
 
     def confirm(self):
-        pending = self.request.session.get(PENDING_PLAN_KEY)
-        if not pending or pending["token"] != self.request.POST.get("token") or pending["partnership"] != self.partnership.pk:
+        pending = self.pending()
+        if pending is None:
             return self.render_page(error="This import has expired. Upload the file again.", status=400)
+        pending["corrections"] = corrections_from(self.request.POST)  # what is typed on the preview is imported
+        self.request.session.modified = True
         index = DirectoryIndex.load(self.partnership)
         try:
-            parsed = parse_plan(base64.b64decode(pending["data"]), pending["filename"],
-                                vocabulary=index.vocabulary(), mapping=pending.get("mapping"))
+            parsed = self.parse(pending, index)
+        except PlanError as error:  # the directory changed so much that the file no longer reads
+            del self.request.session[PENDING_PLAN_KEY]
+            return self.render_page(error=str(error), status=400)
+        try:
             version = plan_import(actor=self.request.user, partnership=self.partnership, parsed=parsed,
                                   source_name=pending["filename"], create_missing="create_missing" in self.request.POST)
-        except PlanError as error:
-            return self.render_page(error=str(error), status=400)
+        except PlanError as error:  # e.g. no title, or this version exists: fix it on the preview and try again
+            return self.render_page(error=str(error), parsed=parsed, token=pending["token"], filename=pending["filename"],
+                                    proposals=proposals_for(parsed, index), status=400)
         del self.request.session[PENDING_PLAN_KEY]
         messages.success(self.request, f"Imported {version} with {len(parsed.actions)} actions.")
         return HttpResponseRedirect(version.get_absolute_url())
@@ -201,3 +231,16 @@ class PlanImportView(ModelViewMixin, View):
         context = self.base_context(error=error, parsed=parsed, token=token, filename=filename,
                                     proposals=proposals, mapping_form=mapping_form)
         return render(self.request, self.template_name, context, status=status)
+
+
+def corrections_from(post) -> dict:
+    """The plan title, version and per-action Who/Timescale typed on the preview page."""
+    corrections: dict = {"actions": {}}
+    for key in ("title", "version_label"):
+        if post.get(key, "").strip():
+            corrections[key] = post[key]
+    for name, value in post.items():
+        field, _, ref = name.partition("-")
+        if field in ("who", "timescale") and ref:
+            corrections["actions"].setdefault(ref, {})[field] = value
+    return corrections

@@ -175,6 +175,26 @@ def assemble(blocks: list, *, source_format: str, vocabulary: Vocabulary | None 
     return plan
 
 
+def apply_corrections(plan: ParsedPlan, corrections: dict, vocabulary: Vocabulary | None = None) -> None:
+    """Apply what a person typed in the preview: the plan's title and version, and any action's Who or Timescale.
+
+    ``corrections`` is ``{"title": ..., "version_label": ..., "actions": {ref: {"who": ..., "timescale": ...}}}``;
+    corrected cells are parsed again exactly as if the file had said so.
+    """
+    vocabulary = vocabulary or Vocabulary()
+    for key in ("title", "version_label"):
+        if corrections.get(key):
+            setattr(plan, key, " ".join(corrections[key].split()))
+    for action in plan.actions:
+        fix = corrections.get("actions", {}).get(action.ref, {})
+        if "who" in fix:
+            action.who_text = fix["who"].strip()
+            action.owners = parse_owners(action.who_text, vocabulary)
+        if "timescale" in fix:
+            action.timescale_text = " ".join(fix["timescale"].split())
+            action.timescales = parse_timescale(action.timescale_text)
+
+
 def _first_headers(blocks) -> list[str]:
     tables = [b for b in blocks if isinstance(b, TableBlock) and b.rows]
     widest = max(tables, key=lambda b: len(b.rows[0])) if tables else None

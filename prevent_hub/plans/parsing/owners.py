@@ -92,19 +92,20 @@ def _parse_paragraph(text: str, vocabulary: Vocabulary, supporting: bool):
     for segment in segments:
         rest = segment
         lowered = rest.lower()
-        if lowered.startswith("with "):
-            supporting = True
+        starts_support = lowered.startswith("with ")
+        if starts_support:
             rest = re.sub(r"^with\s+(?:the\s+)?", "", rest, flags=re.I)
         elif lowered.startswith("and "):
             rest = rest[4:]
         if pending_label is not None:
-            names, rest = _take_names(rest, vocabulary)
+            names, rest = ([], rest) if starts_support else _take_names(rest, vocabulary)
             if names:
                 group = [_owner(pending_label, vocabulary, supporting, person=name) for name in names]
             else:
                 group = [_owner(part, vocabulary, supporting) for part in _split_list(pending_label, vocabulary)]
             owners.extend(group)
             pending_label = None
+        supporting = supporting or starts_support  # "– with …": everyone named from here on supports
         while rest:
             if rest[:1].islower():
                 responsibility, rest, supporting_next = _take_responsibility(rest, vocabulary)

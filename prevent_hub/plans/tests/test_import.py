@@ -107,7 +107,9 @@ def test_upload_preview_confirm_imports_the_whole_plan_in_one_go(coordinator, pa
     assert preview.status_code == 200
     page = preview.content.decode()
     assert "32 actions" in page and "6 themes" in page
-    assert "Owner not recognised" in page or "No timescale" in page  # doubts are flagged for checking
+    assert "Check: no timescale" in page  # 1.5 has none: flagged, with its cells editable
+    assert 'name="timescale-1.5"' in page and 'name="who-1.5"' in page
+    assert 'name="timescale-2.2"' not in page  # nothing to check there
     assert Plan.objects.count() == 0  # nothing saved by the preview
     token = preview.context["token"]
     changes_before = ChangeLog.objects.count()
@@ -156,6 +158,33 @@ def test_a_table_with_unknown_headings_is_mapped_in_the_preview(coordinator):
     confirm = coordinator.post(import_url(), {"confirm": "1", "token": mapped.context["token"]})
     assert confirm.status_code == 400  # no plan title in this file: refused with a reason, nothing saved
     assert "The plan has no title" in confirm.content.decode() and Plan.objects.count() == 0
+    assert confirm.context["parsed"] is not None  # the preview stays, so the title can be typed in
+    typed = coordinator.post(import_url(), {"confirm": "1", "token": mapped.context["token"],
+                                            "title": "Schools Prevent Plan", "version_label": "2018"})
+    assert typed.status_code == 302
+    version = PlanVersion.objects.get()
+    assert (version.plan.title, version.label, version.actions.count()) == ("Schools Prevent Plan", "2018", 2)
+
+
+def test_flagged_cells_can_be_corrected_in_the_preview(coordinator):
+    preview = upload(coordinator, "seed.txt", SEED.read_bytes())
+    token = preview.context["token"]
+    revised = coordinator.post(import_url(), {
+        "revise": "1", "token": token, "timescale-1.5": "By March 2018",
+        "who-6.3": "West Midlands Counter Terrorism Unit – with Prevent Officer – Helene Heath",
+    })
+    assert revised.status_code == 200
+    actions = {a.ref: a for a in revised.context["parsed"].actions}
+    assert actions["1.5"].timescales[0].due_date.isoformat() == "2018-03-31"
+    assert [(o.organisation_name, o.person_name, o.is_lead) for o in actions["6.3"].owners] == [
+        ("West Midlands Counter Terrorism Unit", "", True), ("", "Helene Heath", False),
+    ]
+    assert Plan.objects.count() == 0
+    confirmed = coordinator.post(import_url(), {"confirm": "1", "token": token, "timescale-1.5": "By March 2018"})
+    assert confirmed.status_code == 302
+    action = Action.objects.get(ref="1.5")
+    assert action.timescale_text == "By March 2018"
+    assert action.timescales.get().due_date.isoformat() == "2018-03-31"
 
 
 def test_reimporting_a_version_is_refused_and_a_later_version_gets_a_diff(partnership):
@@ -212,3 +241,19 @@ def test_cli_exits_non_zero_with_the_message_on_stderr(tmp_path, filename, conte
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_owners_are_matched_to_the_directory_by_name_short_name_or_initials(partnership):
+    from prevent_hub.core.testing.factories import OrganisationFactory, PersonFactory
+
+    nbbc = OrganisationFactory(partnership=partnership, name="Nuneaton and Bedworth Borough Council", short_name="")
+    equip = OrganisationFactory(partnership=partnership, name="Equality & Inclusion Partnership", short_name="EQUIP")
+    helene = PersonFactory(partnership=partnership, name="Helene Heath")
+    version = plan_import(actor=None, partnership=partnership, parsed=parse_plan(SEED.read_bytes(), "s.txt"),
+                          source_name="s.txt", create_missing=False)
+    first = list(version.actions.get(ref="1.1").owners.all())
+    assert first[0].organisation == nbbc  # "NBBC": by initials
+    assert first[1].person == helene  # by name
+    assert version.actions.get(ref="1.4").owners.get().organisation == equip  # by short name
+    # With create_missing=False nobody new was added, and unmatched owners keep their words.
+    assert first[0].person is None and first[0].source_text == "NBBC – Abu Malek"
