@@ -35,12 +35,21 @@ class PartnershipModelForm(forms.ModelForm):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.partnership = partnership
+        if self.instance.partnership_id is None:
+            self.instance.partnership = partnership
         for field in self.fields.values():
             queryset = getattr(field, "queryset", None)
             if queryset is not None and any(f.name == "partnership" for f in queryset.model._meta.fields):
                 field.queryset = queryset.filter(partnership=partnership)
         if self.instance.pk and not self.is_bound:
             self.initial["expected_version"] = getattr(self.instance, "version", None)
+
+    def _get_validation_exclusions(self):
+        # The partnership comes from the URL, not the form; keep it in the checks so a
+        # "unique within the partnership" rule gives a form error instead of a failed save.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard("partnership")
+        return exclusions
 
 
 class DateInput(forms.DateInput):

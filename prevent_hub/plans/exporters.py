@@ -42,6 +42,12 @@ def export_docx(version) -> bytes:
         document.add_paragraph("The plan supports the national Prevent strategy objectives of:")
         for number, objective in enumerate(version.objectives, start=1):
             document.add_paragraph(f"{number}. {objective}")
+    if version.membership:
+        document.add_paragraph("The Prevent Strategy Group comprises representatives from the following agencies:")
+        table = document.add_table(rows=0, cols=1)
+        table.style = "Table Grid"
+        for member in version.membership:
+            table.add_row().cells[0].text = member
     rows = version_rows(version)
     document.add_paragraph("The plan's themes are:")
     for theme, _ in rows:

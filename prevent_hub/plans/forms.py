@@ -14,3 +14,9 @@ class PlanVersionForm(PartnershipModelForm):
         model = PlanVersion
         fields = ["label", "issued", "issued_date"]
         widgets = {"issued_date": DateInput()}
+
+    def _get_validation_exclusions(self):
+        # The plan is fixed, so "one label per plan" is checked here rather than failing on save.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard("plan")
+        return exclusions

@@ -54,21 +54,22 @@ class PlanVersion(PartnershipScopedModel):
 
 
 class Theme(PartnershipScopedModel):
-    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="themes")
+    # Not "version": that name is the optimistic-locking counter every scoped model has.
+    plan_version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="themes")
     number = models.PositiveSmallIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=255)
     description = models.TextField(_("description"), blank=True)
 
     class Meta:
-        ordering = ["version", "number"]
-        constraints = [models.UniqueConstraint(fields=["version", "number"], name="plans_theme_unique_number")]
+        ordering = ["plan_version", "number"]
+        constraints = [models.UniqueConstraint(fields=["plan_version", "number"], name="plans_theme_unique_number")]
 
     def __str__(self):
         return f"{self.number}. {self.title}"
 
 
 class Action(PartnershipScopedModel):
-    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="actions")
+    plan_version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="actions")
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="actions")
     ref = models.CharField(_("reference"), max_length=20, help_text=_("As written in the plan, for example 3.5."))
     sort_key = models.CharField(max_length=40, editable=False, db_index=True)
@@ -84,9 +85,9 @@ class Action(PartnershipScopedModel):
     )
 
     class Meta:
-        ordering = ["version", "sort_key"]
-        constraints = [models.UniqueConstraint(fields=["version", "ref"], name="plans_action_unique_ref")]
-        indexes = [models.Index(fields=["partnership", "version", "sort_key"])]
+        ordering = ["plan_version", "sort_key"]
+        constraints = [models.UniqueConstraint(fields=["plan_version", "ref"], name="plans_action_unique_ref")]
+        indexes = [models.Index(fields=["partnership", "plan_version", "sort_key"])]
 
     def __str__(self):
         return f"{self.ref} {self.text[:80]}"

@@ -2,9 +2,10 @@
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from django.db.models import F
+
 from prevent_hub.directory.models import Organisation, Person
 
-from .choices import OwnerKind
 from .models import Action, Plan, PlanVersion
 from .parsing import Vocabulary
 from .parsing.owners import KNOWN_ROLES
@@ -77,12 +78,18 @@ def proposals_for(parsed: ParsedPlan, index: DirectoryIndex) -> Proposals:
                 found.people.append(owner.person_name)
             if owner.organisation_name and not index.organisation(owner.organisation_name):
                 found.organisations.append(owner.organisation_name)
-    return Proposals(people=list(dict.fromkeys(found.people)), organisations=list(dict.fromkeys(found.organisations)))
+    return Proposals(people=_unique_ignoring_case(found.people), organisations=_unique_ignoring_case(found.organisations))
+
+
+def _unique_ignoring_case(names: list[str]) -> list[str]:
+    """First spelling of each name: the directory treats "Coventry College" and "Coventry college" as one."""
+    return list({name.lower(): name for name in reversed(names)}.values())[::-1]
 
 
 def latest_version(partnership, title: str) -> PlanVersion | None:
     plan = Plan.objects.filter(partnership=partnership, title__iexact=title).first()
-    return plan.versions.order_by("-year_start", "-pk").first() if plan else None
+    newest_first = (F("year_start").desc(nulls_last=True), "-pk")
+    return plan.versions.order_by(*newest_first).first() if plan else None
 
 
 def match_actions(new: list[ParsedAction], old: list[Action]) -> dict[str, Action]:
@@ -137,7 +144,3 @@ def version_diff(new: ParsedPlan, previous: PlanVersion | None) -> dict:
         "removed": [a.ref for a in old if a.pk not in matched_pks],
         "changed": changed,
     }
-
-
-def owner_kind_label(kind: str) -> str:
-    return str(dict(OwnerKind.choices).get(kind, kind))

@@ -46,7 +46,7 @@ def plan_import(*, actor, partnership, parsed: ParsedPlan, source_name: str, cre
     continues = match_actions(parsed.actions, list(previous.actions.all())) if previous else {}
     for parsed_theme in parsed.themes:
         theme = object_create(actor=actor, instance=Theme(
-            partnership=partnership, version=version, number=parsed_theme.number,
+            partnership=partnership, plan_version=version, number=parsed_theme.number,
             title=parsed_theme.title, description=parsed_theme.description,
         ))
         for parsed_action in parsed_theme.actions:
@@ -56,7 +56,7 @@ def plan_import(*, actor, partnership, parsed: ParsedPlan, source_name: str, cre
 
 def _create_action(actor, partnership, version, theme, parsed, index, previous):
     action = object_create(actor=actor, instance=Action(
-        partnership=partnership, version=version, theme=theme, ref=parsed.ref, text=parsed.text,
+        partnership=partnership, plan_version=version, theme=theme, ref=parsed.ref, text=parsed.text,
         who_text=parsed.who_text, timescale_text=parsed.timescale_text, outcomes=parsed.outcomes,
         notes=parsed.notes, tags=parsed.tags, previous=previous,
     ))

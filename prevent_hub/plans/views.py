@@ -67,9 +67,9 @@ version_views = ModelViews(
 
 action_views = ModelViews(
     model=Action,
-    queryset=lambda: actions_with_parts(Action.objects.select_related("version__plan")),
+    queryset=lambda: actions_with_parts(Action.objects.select_related("plan_version__plan")),
     detail_template="plans/action_detail.html",
-    summary=(("Plan version", "version"), ("Theme", "theme"), ("Reference", "ref"), ("Key action", "text"),
+    summary=(("Plan version", "plan_version"), ("Theme", "theme"), ("Reference", "ref"), ("Key action", "text"),
              ("Who (as written)", "who_text"), ("Timescale (as written)", "timescale_text"), ("Notes", "notes")),
     only=("detail", "history"),
 )

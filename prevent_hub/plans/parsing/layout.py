@@ -39,6 +39,7 @@ TITLE = re.compile(
 ISSUED = re.compile(r"\bversion\b.*?\b(?P<month>%s)\s+(?P<year>(?:19|20)\d\d)\b" % "|".join(MONTHS), re.I)
 NUMBERED = re.compile(r"^(?P<number>\d{1,2})[.)]\s+(?P<text>.+)$")
 REF = re.compile(r"^(?P<ref>\d{1,2}(?:\.\d{1,3}){1,2})[.)]?(?:\s+|$)")
+VALID_REF = re.compile(r"^\d{1,2}(?:\.\d{1,3}){0,2}$")
 TAG_ACTION = re.compile(r"\b(?P<tags>[A-Z]{2,}(?:\s*(?:,|and|&)\s*[A-Z]{2,})*)\s+actions?\b")
 TAG_LINK = re.compile(r"\blinks? to (?:the )?(?P<plan>[\w\s-]+?) action plan\b", re.I)
 SECTOR_WORDS = (
@@ -115,12 +116,15 @@ def assemble(blocks: list, *, source_format: str, vocabulary: Vocabulary | None 
     numbered_run: list[str] = []
     headers_seen: list[str] = []
     action_tables = 0
+    # Our own Excel export: an "Actions" sheet beside sheets for the plan's other parts.
+    own_workbook = any(isinstance(b, TableBlock) and b.sheet.lower() == "actions" for b in blocks)
 
     def close_numbered_run():
         nonlocal numbered_run
-        if numbered_run and "objective" in context and not plan.objectives:
-            plan.objectives = [re.sub(r"\s*[;.]?\s*(?:and)?\s*$", "", NUMBERED.match(t)["text"]) for t in numbered_run]
-        elif numbered_run and "theme" in context:
+        if numbered_run and "objective" in context and "theme" not in context:
+            if not plan.objectives:  # plans often list the national objectives twice
+                plan.objectives = [re.sub(r"\s*[;.]?\s*(?:and)?\s*$", "", NUMBERED.match(t)["text"]) for t in numbered_run]
+        elif numbered_run:
             for item in numbered_run:
                 match = NUMBERED.match(item)
                 title, _, description = match["text"].partition(" – ")
@@ -135,10 +139,9 @@ def assemble(blocks: list, *, source_format: str, vocabulary: Vocabulary | None 
             _read_front_matter(plan, text)
             numbered = NUMBERED.match(text)
             if numbered and not REF.match(text):
+                # A numbered list (objectives, themes) or a theme's heading; which one is settled when it ends.
                 numbered_run.append(text)
                 current_theme = int(numbered["number"])
-                title = numbered["text"].partition(" – ")[0].strip()
-                theme_titles.setdefault(current_theme, (title, ""))
                 continue
             close_numbered_run()
             context = text.lower()
@@ -150,7 +153,7 @@ def assemble(blocks: list, *, source_format: str, vocabulary: Vocabulary | None 
         close_numbered_run()
         if block.sheet:
             context = block.sheet.lower()
-        if _read_plan_sheet(plan, block, theme_titles):
+        if own_workbook and _read_plan_sheet(plan, block, theme_titles):
             continue
         header_index, columns = _find_header(block, mapping)
         if columns and "action" in columns.values():
@@ -247,6 +250,10 @@ def _read_actions(plan, block, header_index, columns, current_theme, theme_title
         ref = ref.rstrip(".")
         if not ref:
             raise PlanError(f"The action at {where} has no reference number (like 1.1). Add one and try again.")
+        if not VALID_REF.match(ref):
+            raise PlanError(
+                f"The reference '{ref[:30]}' at {where} is not a reference number like 1.1 or 3.5. Correct it and try again."
+            )
         theme_number = _theme_number(values.get("theme", ""), ref, current_theme, theme_titles)
         notes = values.get("notes", "")
         plan_action = ParsedAction(
@@ -346,8 +353,10 @@ def _read_plan_sheet(plan: ParsedPlan, block: TableBlock, theme_titles) -> bool:
         plan.version_year_start = _int(details.get("version start"))
         plan.version_year_end = _int(details.get("version end"))
         plan.issued = details.get("issued", "")
-        issued_date = details.get("issued date", "")
-        plan.issued_date = dt.date.fromisoformat(issued_date[:10]) if issued_date else None
+        try:
+            plan.issued_date = dt.date.fromisoformat(details.get("issued date", "")[:10])
+        except ValueError:
+            plan.issued_date = None
         return True
     if sheet == "themes":
         for row in rows:

@@ -75,7 +75,8 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> list[Parsed
     vocabulary = vocabulary or Vocabulary()
     owners: list[ParsedOwner] = []
     supporting = False
-    for paragraph in (p.strip() for p in (text or "").splitlines() if p.strip()):
+    # Lines and semicolons separate owners ("Prevent Officer; Channel Panel Chair").
+    for paragraph in (p.strip() for p in re.split(r"[\n;]", text or "") if p.strip()):
         if owners and re.match(r"^with (?:input|support) from\b", paragraph, re.I):
             owners[-1].responsibility = _join(owners[-1].responsibility, paragraph)
             continue
@@ -243,6 +244,11 @@ def classify(label: str, vocabulary: Vocabulary) -> str:
 
 
 def _owner(label: str, vocabulary: Vocabulary, supporting: bool, person: str | None = None) -> ParsedOwner:
+    if person is None and _looks_like_a_name(label, vocabulary):
+        # "John Smith" on their own is a person; flagged unless the directory knows them.
+        known_person = vocabulary.person_at(label, 0) == label
+        return ParsedOwner(kind=OwnerKind.PERSON, source_text=label, is_lead=not supporting, person_name=label,
+                           uncertain=not known_person)
     kind = classify(label, vocabulary)
     known = any(label.lower() == x.lower() for x in (*vocabulary.roles, *vocabulary.organisations))
     owner = ParsedOwner(kind=kind, source_text=label if not person else f"{label} – {person}", is_lead=not supporting)
@@ -255,6 +261,17 @@ def _owner(label: str, vocabulary: Vocabulary, supporting: bool, person: str | N
         owner.kind = OwnerKind.PERSON
         owner.person_name = person
     return owner
+
+
+def _looks_like_a_name(label: str, vocabulary: Vocabulary) -> bool:
+    if vocabulary.person_at(label, 0) == label:
+        return True
+    words = label.split()
+    if not 2 <= len(words) <= 3 or not all(NAME_WORD.match(w) for w in words):
+        return False
+    known = any(label.lower() == x.lower() for x in (*vocabulary.roles, *vocabulary.organisations))
+    nouns = {*ROLE_NOUNS, *ORGANISATION_NOUNS}
+    return not known and not any(w.lower() in nouns for w in words)
 
 
 def _join(first: str, second: str) -> str:

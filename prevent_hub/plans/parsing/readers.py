@@ -62,6 +62,11 @@ def read_blocks(data: bytes, filename: str, *, max_bytes: int = MAX_BYTES) -> tu
 
 
 def decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # "Unicode text" as Windows Notepad saves it
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data[:4096]:
         raise PlanError("The file is not text: it looks like a binary file. Upload a .txt, .docx, .xlsx or .csv file.")
     for encoding in ("utf-8-sig", "cp1252"):
@@ -163,7 +168,7 @@ def check_zip(data: bytes, *, kind: str, required: str) -> None:
         for entry in entries:
             if entry.filename.lower().endswith((".xml", ".rels")):
                 with archive.open(entry) as part:
-                    head = part.read(4096)
+                    head = part.read(65536)  # a document type comes before the content
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                     raise PlanError(f"The {kind} file contains content that is not allowed (an XML document type).")
 
@@ -177,21 +182,23 @@ def read_docx(data: bytes) -> list:
     from docx.table import Table
     from docx.text.paragraph import Paragraph as DocxParagraph
 
+    blocks: list = []
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as error:  # python-docx raises many kinds for a broken package
-        raise PlanError("The Word file is damaged and cannot be opened.") from error
-    blocks: list = []
-    table_number = 0
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = clean_cell(DocxParagraph(child, document).text)
-            if text:
-                blocks.append(Paragraph(text, "paragraph"))
-        elif tag == "tbl":
-            table_number += 1
-            blocks.append(_docx_table(Table(child, document), table_number))
+        table_number = 0
+        for child in document.element.body.iterchildren():
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "p":
+                text = clean_cell(DocxParagraph(child, document).text)
+                if text:
+                    blocks.append(Paragraph(text, "paragraph"))
+            elif tag == "tbl":
+                table_number += 1
+                blocks.append(_docx_table(Table(child, document), table_number))
+    except PlanError:
+        raise
+    except Exception as error:  # python-docx and lxml raise many kinds for a broken document
+        raise PlanError("The Word file is damaged and cannot be read. Open it in Word and save it again.") from error
     return blocks
 
 
@@ -200,10 +207,10 @@ def _docx_table(table, number: int) -> TableBlock:
     for row_number, row in enumerate(table.rows, start=1):
         cells, seen = [], set()
         for cell in row.cells:
-            if id(cell._tc) in seen:  # a cell merged across columns appears once
-                continue
+            # A cell merged across columns is read once; the columns it covers stay, empty, so the
+            # columns after it keep their headings.
+            cells.append("" if id(cell._tc) in seen else clean_cell("\n".join(p.text for p in cell.paragraphs)))
             seen.add(id(cell._tc))
-            cells.append(clean_cell("\n".join(p.text for p in cell.paragraphs)))
         if is_separator_row(cells):
             continue
         block.rows.append(cells)
@@ -242,6 +249,10 @@ def read_xlsx(data: bytes) -> list:
                 if len(block.rows) > 5000:
                     raise PlanError("The workbook has more than 5,000 rows on one sheet; a plan is far smaller.")
             blocks.append(block)
+    except PlanError:
+        raise
+    except Exception as error:  # rows are parsed lazily: a broken sheet fails here, not on opening
+        raise PlanError("The Excel file is damaged and cannot be read. Open it in Excel and save it again.") from error
     finally:
         workbook.close()
     return blocks

@@ -42,14 +42,30 @@ SPLIT = re.compile(r"\s+[–—-]\s+|\s*[()]\s*|(?<=[a-z])\s+(?=(?:%s)\b)" % "|"
 ))
 
 
+# 2018-03-31 (a date cell from a spreadsheet) or 31/03/2018 (UK order).
+NUMERIC_DATE = re.compile(r"\b(?:(?P<iy>(?:19|20)\d\d)-(?P<im>\d{1,2})-(?P<id>\d{1,2})|(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>(?:19|20)\d\d))\b")
+
+
+def _numeric_date(match: re.Match) -> dt.date | None:
+    year, month, day = (match["iy"], match["im"], match["id"]) if match["iy"] else (match["y"], match["m"], match["d"])
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
 def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _date(match: re.Match, *, start: bool) -> dt.date:
+def _date(match: re.Match, *, start: bool) -> dt.date | None:
+    """The date a match names, or None for an impossible one ("31 June 2018")."""
     year, month = int(match["year"]), MONTHS[match["month"].lower().rstrip(".")]
     if match["day"]:
-        return dt.date(year, month, int(match["day"]))
+        try:
+            return dt.date(year, month, int(match["day"]))
+        except ValueError:
+            return None
     return dt.date(year, month, 1) if start else month_end(year, month)
 
 
@@ -69,7 +85,7 @@ def parse_timescale(text: str) -> list[ParsedTimescale]:
 def _parse_clause(clause: str) -> list[ParsedTimescale]:
     if HISTORY.match(clause):
         dates = list(MONTH_YEAR.finditer(clause))
-        date = _date(dates[-1], start=True) if dates else None
+        date = _date(dates[-1], start=True) if dates else None  # None: flagged for a person to check
         return [ParsedTimescale(kind=TimescaleKind.HISTORY, text=clause, start_date=date, uncertain=date is None)]
     found: list[ParsedTimescale] = []
     cadences = list(CADENCE.finditer(clause))
@@ -83,9 +99,12 @@ def _parse_clause(clause: str) -> list[ParsedTimescale]:
         else:
             found.append(ParsedTimescale(kind=TimescaleKind.CADENCE, text=clause, cadence=Cadence.ANNUAL,
                                          season=season["season"].lower()))
-    for match in MONTH_YEAR.finditer(clause):
+    for match in [*MONTH_YEAR.finditer(clause), *NUMERIC_DATE.finditer(clause)]:
         is_start = bool(FROM.search(clause[: match.start()]))
-        date = _date(match, start=is_start)
+        date = _date(match, start=is_start) if "month" in match.re.groupindex else _numeric_date(match)
+        if date is None:
+            found.append(ParsedTimescale(kind=TimescaleKind.UNPARSED, text=clause, uncertain=True))
+            continue
         target = TARGET.search(clause[: match.start()])
         if is_start:
             found.append(ParsedTimescale(kind=TimescaleKind.START, text=clause, start_date=date))

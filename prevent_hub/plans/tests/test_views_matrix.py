@@ -32,8 +32,8 @@ def make_version(partnership, label="2017 – 2018 Version", title=None):
 
 def make_action(partnership, text="Run a forum for schools"):
     version = make_version(partnership, title=f"Plan for {text}")
-    theme = Theme.objects.create(partnership=partnership, version=version, number=1, title="Safe education")
-    return Action.objects.create(partnership=partnership, version=version, theme=theme, ref="1.1", text=text)
+    theme = Theme.objects.create(partnership=partnership, plan_version=version, number=1, title="Safe education")
+    return Action.objects.create(partnership=partnership, plan_version=version, theme=theme, ref="1.1", text=text)
 
 
 class TestPlanViews(ModelViewMatrix):

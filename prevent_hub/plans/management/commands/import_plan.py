@@ -24,6 +24,8 @@ class Command(BaseCommand):
             help=f"say which column holds what when the headings are not recognised; FIELD is one of {', '.join(FIELDS)}",
         )
         parser.add_argument("--no-create", action="store_true", help="don't add missing people and organisations")
+        parser.add_argument("--title", help="the plan's title, for files that do not say it (a spreadsheet, say)")
+        parser.add_argument("--version-label", help="the version's label, for example '2018 – 2019 Version'")
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -39,7 +41,9 @@ class Command(BaseCommand):
         mapping = self._mapping(options["map"])
         index = DirectoryIndex.load(partnership)
         try:
-            parsed = parse_plan(path.read_bytes(), path.name, vocabulary=index.vocabulary(), mapping=mapping)
+            corrections = {"title": options["title"] or "", "version_label": options["version_label"] or ""}
+            parsed = parse_plan(path.read_bytes(), path.name, vocabulary=index.vocabulary(), mapping=mapping,
+                                corrections=corrections)
         except PlanError as error:
             raise CommandError(str(error)) from error
         if options["json"]:
