@@ -143,6 +143,7 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DIRECTORY_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend" if env.EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"

@@ -472,8 +472,9 @@ class ModelViews:
         if only is not None:  # a model without some of the standard pages (e.g. no list of its own)
             self.views = {action: view for action, view in self.views.items() if action in only}
         # ``extra_routes``: pages of this model that the app serves with its own views (e.g. a custom import).
+        self.routes = frozenset(self.views) | frozenset(extra_routes)
         for view in self.views.values():
-            view.routes = frozenset(self.views) | frozenset(extra_routes)
+            view.routes = self.routes
 
     @staticmethod
     def _view(name, base, common, **attrs):

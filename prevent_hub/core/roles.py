@@ -30,8 +30,13 @@ PARTNERSHIP_WORKERS = frozenset(set(Role) - {Role.AUDITOR, Role.SYSTEM_ADMIN})
 DIRECTORY_EDITORS = frozenset({Role.PARTNERSHIP_ADMIN, Role.COORDINATOR})
 
 _DIRECTORY_MODELS = ("organisation", "person", "preventlead", "glossaryterm")
-_PLAN_MODELS = ("plan", "planversion", "theme", "action", "actionowner", "timescale")
+_PLAN_MODELS = (
+    "plan", "planversion", "theme", "action", "actionowner", "timescale",
+    "progressupdate", "checkpointrecord", "mitigatingaction", "periodlock",
+)
 PLAN_EDITORS = DIRECTORY_EDITORS
+# Those who deliver actions report progress on them; coordinators can report on an owner's behalf.
+PROGRESS_REPORTERS = PLAN_EDITORS | {Role.ACTION_OWNER, Role.PREVENT_LEAD}
 
 
 def _grant(roles, *perms):
@@ -48,6 +53,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(PARTNERSHIP_WORKERS, *(f"plans.view_{m}" for m in _PLAN_MODELS)),
     **_grant(PARTNERSHIP_WORKERS, *(f"plans.export_{m}" for m in _PLAN_MODELS)),
     **_grant(PLAN_EDITORS, *(f"plans.{a}_{m}" for a in ("add", "change", "delete", "import") for m in _PLAN_MODELS)),
+    **_grant(PROGRESS_REPORTERS, "plans.add_progressupdate", "plans.add_checkpointrecord"),
     # Change history of ordinary records is visible to those who can edit them.
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),
     **_grant({Role.AUDITOR}, "audit.view_accesslog", "audit.verify_chain"),

@@ -1,6 +1,14 @@
-from prevent_hub.core.forms import DateInput, PartnershipModelForm
+import datetime
+from pathlib import Path
 
-from .models import Plan, PlanVersion
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from prevent_hub.core import tabular
+from prevent_hub.core.forms import DateInput, PartnershipModelForm, formfield_for
+
+from .models import Action, Plan, PlanVersion, ProgressUpdate
 
 
 class PlanForm(PartnershipModelForm):
@@ -20,3 +28,70 @@ class PlanVersionForm(PartnershipModelForm):
         exclusions = super()._get_validation_exclusions()
         exclusions.discard("plan")
         return exclusions
+
+
+class ActionForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = Action
+        fields = ["text", "status", "notes"]
+
+
+EVIDENCE_TYPES = {
+    # extension: the bytes such a file starts with (None: plain text, checked for NUL bytes)
+    ".pdf": b"%PDF-",
+    ".docx": b"PK\x03\x04",
+    ".xlsx": b"PK\x03\x04",
+    ".pptx": b"PK\x03\x04",
+    ".png": b"\x89PNG\r\n\x1a\n",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+    ".txt": None,
+    ".csv": None,
+}
+
+
+class ProgressUpdateForm(forms.ModelForm):
+    """An update for one reporting period. Evidence files are checked by name and by content."""
+
+    period_start = forms.TypedChoiceField(label=_("Reporting period"), coerce=datetime.date.fromisoformat)
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["period_start", "status", "rag", "narrative", "percent_complete", "milestone",
+                  "evidence_link", "evidence_file", "on_behalf_of"]
+        formfield_callback = staticmethod(formfield_for)
+        widgets = {"rag": forms.RadioSelect, "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100})}
+
+    def __init__(self, *args, periods, allow_proxy: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period_start"].choices = [(p.start.isoformat(), p.label) for p in periods]
+        self.fields["rag"].choices = [c for c in self.fields["rag"].choices if c[0]]
+        if not allow_proxy:
+            del self.fields["on_behalf_of"]
+
+    def clean_percent_complete(self):
+        value = self.cleaned_data.get("percent_complete")
+        if value is not None and not 0 <= value <= 100:
+            raise forms.ValidationError(_("Enter a percentage from 0 to 100."))
+        return value
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if not upload:
+            return upload
+        limit = settings.EVIDENCE_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The evidence file must be smaller than %(limit)s.") % {"limit": tabular.human_size(limit)})
+        extension = Path(upload.name).suffix.lower()
+        if extension not in EVIDENCE_TYPES:
+            allowed = ", ".join(sorted(EVIDENCE_TYPES))
+            raise forms.ValidationError(
+                _("Evidence must be one of these types: %(allowed)s.") % {"allowed": allowed})
+        head = upload.read(2048)
+        upload.seek(0)
+        signature = EVIDENCE_TYPES[extension]
+        if (signature is None and b"\x00" in head) or (signature is not None and not head.startswith(signature)):
+            raise forms.ValidationError(
+                _("The file is named %(extension)s but its content is something else.") % {"extension": extension})
+        return upload

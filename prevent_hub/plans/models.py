@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.models import PartnershipScopedModel
 
-from .choices import Cadence, OwnerKind, Tag, TimescaleKind
+from .choices import ActionStatus, Cadence, CheckpointOutcome, OwnerKind, Rag, Tag, TimescaleKind
 
 
 class Plan(PartnershipScopedModel):
@@ -79,6 +79,12 @@ class Action(PartnershipScopedModel):
     outcomes = models.JSONField(_("outcomes"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     tags = models.JSONField(_("programme tags"), default=list, blank=True)
+    # "|OFOF|CTLP|": the tags as text, so lists can filter on a tag the same way on SQLite and PostgreSQL.
+    tags_text = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ActionStatus.choices, blank=True,
+        help_text=_("Set by the owner or coordinator. When blank, a status is worked out from the dates and updates."),
+    )
     previous = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text=_("The same action in the version before."),
@@ -94,6 +100,7 @@ class Action(PartnershipScopedModel):
 
     def save(self, *args, **kwargs):
         self.sort_key = ref_sort_key(self.ref)
+        self.tags_text = "".join(f"|{tag}" for tag in self.tags) + "|" if self.tags else ""
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -152,3 +159,78 @@ class Timescale(PartnershipScopedModel):
 
     def __str__(self):
         return self.text
+
+
+class PeriodLock(PartnershipScopedModel):
+    """A reporting period closed once reported to the Strategy Group: no more updates for it."""
+
+    plan_version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="period_locks")
+    period_start = models.DateField(_("period starting"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan_version", "period_start"], name="plans_period_lock_unique")]
+
+    def __str__(self):
+        return f"{self.plan_version} – period from {self.period_start:%-d %B %Y} locked"
+
+
+class ProgressUpdate(PartnershipScopedModel):
+    """What an owner (or a coordinator for them) reports about an action for one period."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    period_start = models.DateField(_("reporting period"), db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=ActionStatus.choices)
+    rag = models.CharField(_("RAG rating"), max_length=10, choices=Rag.choices)
+    narrative = models.TextField(_("progress this period"))
+    percent_complete = models.PositiveSmallIntegerField(_("per cent complete"), null=True, blank=True)
+    milestone = models.CharField(_("milestone reached"), max_length=255, blank=True)
+    evidence_link = models.URLField(_("link to evidence"), blank=True)
+    evidence_file = models.FileField(_("evidence file"), upload_to="evidence/%Y/%m/", blank=True)
+    author = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author_name = models.CharField(_("reported by"), max_length=200)
+    on_behalf_of = models.CharField(
+        _("on behalf of"), max_length=200, blank=True, help_text=_("For an update entered by a coordinator for an owner."),
+    )
+
+    class Meta:
+        ordering = ["-period_start", "-created_at"]
+        indexes = [models.Index(fields=["partnership", "action", "period_start"])]
+
+    def __str__(self):
+        return f"{self.action.ref} – {self.get_status_display()} ({self.period_start:%b %Y})"
+
+    def get_absolute_url(self):
+        return self.action.get_absolute_url()
+
+
+class CheckpointRecord(PartnershipScopedModel):
+    """One check-point of an action's schedule marked done (with evidence) or missed."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="checkpoint_records")
+    due_date = models.DateField(_("check-point date"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=CheckpointOutcome.choices)
+    note = models.TextField(_("evidence or note"), blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["action", "due_date"], name="plans_checkpoint_unique")]
+
+    def __str__(self):
+        return f"{self.action.ref} {self.due_date:%-d %b %Y}: {self.get_outcome_display()}"
+
+
+class MitigatingAction(PartnershipScopedModel):
+    """What the Strategy Group agreed to do about an off-track action."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="mitigations")
+    text = models.TextField(_("mitigating action"))
+    owner_text = models.CharField(_("who"), max_length=255, blank=True)
+    due_date = models.DateField(_("by"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["action", "created_at"]
+
+    def __str__(self):
+        return self.text[:80]
+
+    def get_absolute_url(self):
+        return self.action.get_absolute_url()

@@ -1,4 +1,5 @@
 """Reads for plans: the directory as the parser's vocabulary, owner matching, and version diffs."""
+import datetime as dt
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -6,6 +7,7 @@ from django.db.models import F
 
 from prevent_hub.directory.models import Organisation, Person
 
+from . import schedule
 from .models import Action, Plan, PlanVersion
 from .parsing import Vocabulary
 from .parsing.owners import KNOWN_ROLES
@@ -143,4 +145,123 @@ def version_diff(new: ParsedPlan, previous: PlanVersion | None) -> dict:
         "added": [a.ref for a in new.actions if a.ref not in pairs],
         "removed": [a.ref for a in old if a.pk not in matched_pks],
         "changed": changed,
+    }
+
+
+# --- Tracking: where every action stands on a given day ------------------------------------------
+
+
+@dataclass
+class ActionState:
+    """One action's status on a day: reported by a person, or worked out from dates (with the reason)."""
+
+    action: Action
+    status: str
+    reason: str
+    derived: bool
+    rag: str
+    schedule: "schedule.ScheduleState"
+    latest_update: object | None
+    updated_this_period: bool
+    lead_organisations: list[str]
+
+    @property
+    def status_label(self) -> str:
+        from .choices import ActionStatus
+
+        return str(ActionStatus(self.status).label) if self.status else ""
+
+
+def tracked_actions(version, as_of) -> list[ActionState]:
+    """Every action of ``version`` with its state on ``as_of``, in a fixed number of queries."""
+    from django.db.models import Prefetch
+
+    from .models import ActionOwner, CheckpointRecord, ProgressUpdate, Timescale
+
+    partnership = version.partnership
+    window = schedule.version_window(version.year_start, partnership.year_start_month) or (
+        dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year + 1, 12, 31))
+    period = schedule.period_containing(as_of, partnership.year_start_month)
+    actions = (
+        version.actions.select_related("partnership", "theme")
+        .prefetch_related(
+            Prefetch("timescales", Timescale.objects.order_by("position")),
+            Prefetch("owners", ActionOwner.objects.select_related("organisation", "person__organisation")),
+            Prefetch("checkpoint_records", CheckpointRecord.objects.filter(due_date__lte=window[1])),
+            Prefetch("updates", ProgressUpdate.objects.filter(period_start__lte=as_of).order_by("-period_start", "-created_at")),
+        )
+        .order_by("sort_key")
+    )
+    tracking_from = version.issued_date or window[0]
+    return [_state(action, as_of, window, period, partnership.year_start_month, tracking_from) for action in actions]
+
+
+def _state(action, as_of, window, period, year_start_month, tracking_from) -> ActionState:
+    from .choices import STATUS_RAG, ActionStatus
+
+    done = {record.due_date for record in action.checkpoint_records.all()}
+    state = schedule.schedule_state(list(action.timescales.all()), done, as_of=as_of, window=window,
+                                    year_start_month=year_start_month, tracking_from=tracking_from)
+    updates = list(action.updates.all())
+    latest = updates[0] if updates else None
+    this_period = latest is not None and latest.period_start >= period.start
+    if this_period:
+        status, reason, derived = latest.status, f"Reported for {period.label} by {latest.author_name}", False
+    elif action.status:
+        status, reason, derived = action.status, "Set on the action", False
+    elif state.overdue:
+        first = state.overdue[0]
+        status, reason, derived = ActionStatus.OFF_TRACK, f"Overdue since {first.date:%-d %B %Y}: “{first.label}”", True
+    elif state.due_soon:
+        soon = state.due_soon[0]
+        status, reason, derived = ActionStatus.AT_RISK, f"Due {soon.date:%-d %B %Y} and no update for {period.label}", True
+    elif state.ongoing:
+        status, reason, derived = ActionStatus.ONGOING, "Ongoing: an update is asked for every period", True
+    elif state.next_due is None and done:
+        status, reason, derived = ActionStatus.COMPLETE, "Every check-point is marked done", True
+    elif state.next_due is None and not action.timescales.all():
+        status, reason, derived = ActionStatus.NOT_STARTED, "No timescale to track", True
+    else:
+        status, reason, derived = ActionStatus.ON_TRACK, "Nothing overdue", True
+    leads = []
+    for owner in action.owners.all():
+        if owner.is_lead:
+            organisation = owner.organisation or (owner.person.organisation if owner.person else None)
+            leads.append(organisation.name if organisation else owner.role_title or owner.source_text)
+    return ActionState(action=action, status=status, reason=reason, derived=derived,
+                       rag=STATUS_RAG.get(status, ""), schedule=state, latest_update=latest,
+                       updated_this_period=this_period, lead_organisations=list(dict.fromkeys(leads)))
+
+
+def dashboard(version, as_of) -> dict:
+    """The Strategy Group's view of a plan version on ``as_of``."""
+    from .choices import Rag
+
+    states = tracked_actions(version, as_of)
+    period = schedule.period_containing(as_of, version.partnership.year_start_month)
+    themes: dict[int, dict] = {}
+    for state in states:
+        theme = state.action.theme
+        row = themes.setdefault(theme.pk, {"theme": theme, Rag.RED: 0, Rag.AMBER: 0, Rag.GREEN: 0, "none": 0, "total": 0})
+        row[state.rag or "none"] += 1
+        row["total"] += 1
+    by_organisation: dict[str, dict] = {}
+    for state in states:
+        for name in state.lead_organisations or ["No lead organisation"]:
+            row = by_organisation.setdefault(name, {"name": name, "actions": 0, "overdue": 0, "missing": 0})
+            row["actions"] += 1
+            row["overdue"] += bool(state.schedule.overdue)
+            row["missing"] += not state.updated_this_period
+    overdue = sorted((s for s in states if s.schedule.overdue), key=lambda s: s.schedule.overdue[0].date)
+    due_soon = sorted((s for s in states if s.schedule.due_soon), key=lambda s: s.schedule.due_soon[0].date)
+    return {
+        "as_of": as_of,
+        "period": period,
+        "states": states,
+        "themes": sorted(themes.values(), key=lambda r: r["theme"].number),
+        "overdue": overdue,
+        "due_soon": due_soon,
+        "missing_updates": [s for s in states if not s.updated_this_period],
+        "by_organisation": sorted(by_organisation.values(), key=lambda r: (-r["overdue"], r["name"])),
+        "changed": [s for s in states if s.updated_this_period],
     }

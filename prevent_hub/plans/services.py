@@ -4,7 +4,7 @@ from django.db import transaction
 from prevent_hub.core.services import object_create
 from prevent_hub.directory.models import GlossaryTerm, Organisation, Person
 
-from .models import Action, ActionOwner, Plan, PlanVersion, Theme, Timescale
+from .models import Action, ActionOwner, PeriodLock, Plan, PlanVersion, ProgressUpdate, Theme, Timescale
 from .parsing.schema import ParsedPlan, PlanError
 from .selectors import DirectoryIndex, latest_version, match_actions, proposals_for, version_diff
 
@@ -110,3 +110,49 @@ def _import_appendices(actor, partnership, parsed) -> None:
                 partnership=partnership, name=authority.name[:255], sector=authority.sector, is_specified_authority=True,
             ))
             known_orgs.add(authority.name.lower())
+
+
+# --- Tracking -----------------------------------------------------------------------------------
+
+
+class TrackingError(ValueError):
+    """A progress update or check-point that the rules refuse; the message says why."""
+
+
+def period_is_locked(action, period_start) -> bool:
+    return PeriodLock.objects.filter(plan_version_id=action.plan_version_id, period_start=period_start).exists()
+
+
+@transaction.atomic
+def progress_update_create(*, actor, action, period_start, author_name: str, on_behalf_of: str = "", **fields):
+    """Record an update for one period. A locked period (already reported) takes no more updates."""
+    # Lock the action row so a period being locked at the same moment cannot slip an update in.
+    Action.objects.select_for_update().filter(pk=action.pk).first()
+    if period_is_locked(action, period_start):
+        raise TrackingError(
+            f"The period starting {period_start:%-d %B %Y} has been reported to the Strategy Group and is locked. "
+            "Add your update to the current period instead."
+        )
+    return object_create(actor=actor, instance=ProgressUpdate(
+        partnership=action.partnership, action=action, period_start=period_start,
+        author=actor if getattr(actor, "pk", None) else None, author_name=author_name[:200],
+        on_behalf_of=on_behalf_of[:200], **fields,
+    ))
+
+
+@transaction.atomic
+def period_lock(*, actor, version, period_start) -> PeriodLock:
+    if PeriodLock.objects.filter(plan_version=version, period_start=period_start).exists():
+        raise TrackingError("This period is already locked.")
+    return object_create(actor=actor, instance=PeriodLock(partnership=version.partnership, plan_version=version,
+                                                          period_start=period_start))
+
+
+@transaction.atomic
+def period_unlock(*, actor, version, period_start) -> None:
+    from prevent_hub.core.services import object_delete
+
+    lock = PeriodLock.objects.filter(plan_version=version, period_start=period_start).first()
+    if lock is None:
+        raise TrackingError("This period is not locked.")
+    object_delete(actor=actor, instance=lock)

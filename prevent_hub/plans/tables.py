@@ -10,3 +10,16 @@ def plan_table():
         ],
         default_sort="title",
     )
+
+
+def action_table():
+    return Table(
+        columns=[
+            Column("ref", "Ref", order_by="sort_key", link=True),
+            Column("text", "Key action", order_by="text"),
+            Column("plan_version", "Version", accessor=lambda a: a.plan_version.label, order_by="plan_version__label"),
+            Column("status", "Status", accessor=lambda a: a.get_status_display() or "Not set", order_by="status"),
+            Column("tags", "Tags", accessor=lambda a: ", ".join(a.tags)),
+        ],
+        default_sort="ref",
+    )

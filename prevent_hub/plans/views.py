@@ -1,20 +1,25 @@
 import base64
+import datetime as dt
 import secrets
 
 from django import forms as django_forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views import View
 
 from prevent_hub.audit.services import log_access
 from prevent_hub.core.generic import ModelViewMixin, ModelViews, ObjectMixin
+from prevent_hub.core.permissions import has_perm
 
-from . import exporters, forms, tables
-from .models import Action, ActionOwner, Plan, PlanVersion, Timescale
+from . import exporters, filtersets, forms, schedule, selectors, services, tables
+from .forms import ProgressUpdateForm
+from .models import Action, ActionOwner, Plan, PlanVersion, ProgressUpdate, Timescale
 from .parsing import FIELD_LABELS, FIELDS, ColumnsNotRecognised, PlanError, parse_plan
 from .selectors import DirectoryIndex, proposals_for
 from .services import plan_import
@@ -65,13 +70,25 @@ version_views = ModelViews(
     only=("detail", "edit", "delete", "history"),
 )
 
+def action_detail_context(action):
+    return {
+        "updates": action.updates.select_related("partnership").order_by("-period_start", "-created_at"),
+        "mitigations": action.mitigations.order_by("created_at"),
+    }
+
+
 action_views = ModelViews(
     model=Action,
     queryset=lambda: actions_with_parts(Action.objects.select_related("plan_version__plan")),
+    form_class=forms.ActionForm,
+    filterset_class=filtersets.ActionFilterSet,
+    table=tables.action_table,
     detail_template="plans/action_detail.html",
+    detail_context=action_detail_context,
     summary=(("Plan version", "plan_version"), ("Theme", "theme"), ("Reference", "ref"), ("Key action", "text"),
+             ("Status", lambda a: a.get_status_display() or "Not set: worked out from dates and updates"),
              ("Who (as written)", "who_text"), ("Timescale (as written)", "timescale_text"), ("Notes", "notes")),
-    only=("detail", "history"),
+    only=("list", "detail", "edit", "history"),
 )
 
 
@@ -79,6 +96,7 @@ class VersionExportView(ObjectMixin, View):
     """The plan version as Word or Excel; every download is access-logged."""
 
     model = PlanVersion
+    routes = version_views.routes
     permission_action = "export"
     formats = {
         "docx": (exporters.export_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -244,3 +262,153 @@ def corrections_from(post) -> dict:
         if field in ("who", "timescale") and ref:
             corrections["actions"].setdefault(ref, {})[field] = value
     return corrections
+
+
+# --- Tracking ------------------------------------------------------------------------------------
+
+
+def as_of_from(request) -> dt.date:
+    """The day the dashboard looks from: ?as_of=YYYY-MM-DD, or today."""
+    try:
+        return dt.date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+class VersionDashboardView(ObjectMixin, View):
+    """The Strategy Group dashboard for one plan version, as of any day."""
+
+    model = PlanVersion
+    routes = version_views.routes
+    queryset = PlanVersion.objects.select_related("plan")
+
+    def get(self, request, *args, **kwargs):
+        version = self.get_object()
+        as_of = as_of_from(request)
+        data = selectors.dashboard(version, as_of)
+        data["chart"] = rag_chart(data["themes"])
+        data["locked"] = version.period_locks.filter(period_start=data["period"].start).exists()
+        context = self.base_context(object=version, can_lock=has_perm(request.user, "plans.add_periodlock", self.partnership),
+                                    **data)
+        return render(request, "plans/version_dashboard.html", context)
+
+
+def rag_chart(themes) -> list[dict]:
+    """Bars for an inline SVG chart of RAG by theme (the page shows the same figures as a table)."""
+    widest = max((row["total"] for row in themes), default=1) or 1
+    bars = []
+    for index, row in enumerate(themes):
+        x, segments = 0.0, []
+        for key, colour in (("red", "#d4351c"), ("amber", "#f47738"), ("green", "#00703c"), ("none", "#b1b4b6")):
+            width = 100 * row[key] / widest
+            if width:
+                segments.append({"x": x, "width": width, "colour": colour, "count": row[key]})
+            x += width
+        bars.append({"y": index * 34, "label": f"{row['theme'].number}. {row['theme'].title}", "segments": segments})
+    return bars
+
+
+class ProgressUpdateCreateView(ObjectMixin, View):
+    """Report progress on an action for a period (or, for coordinators, on an owner's behalf)."""
+
+    model = Action
+    routes = action_views.routes
+    queryset = Action.objects.select_related("plan_version", "theme")
+    template_name = "plans/progress_update_form.html"
+
+    def dispatch_checks(self):
+        action = self.get_object()
+        if not has_perm(self.request.user, "plans.add_progressupdate", self.partnership):
+            raise PermissionDenied
+        return action
+
+    def periods(self, action):
+        window = schedule.version_window(action.plan_version.year_start, self.partnership.year_start_month)
+        today = timezone.localdate()
+        if window is None:
+            return [schedule.period_containing(today, self.partnership.year_start_month)]
+        end = min(window[1], today) if window[0] <= today else window[1]
+        return list(reversed(schedule.periods_between(window[0], end, self.partnership.year_start_month)))
+
+    def form(self, action, data=None, files=None):
+        allow_proxy = has_perm(self.request.user, "plans.change_action", self.partnership)
+        form = ProgressUpdateForm(data, files, periods=self.periods(action), allow_proxy=allow_proxy)
+        if data is None:
+            current = schedule.period_containing(timezone.localdate(), self.partnership.year_start_month)
+            form.initial.setdefault("period_start", current.start.isoformat())
+        return form
+
+    def get(self, request, *args, **kwargs):
+        action = self.dispatch_checks()
+        return self.render_form(action, self.form(action))
+
+    def post(self, request, *args, **kwargs):
+        action = self.dispatch_checks()
+        form = self.form(action, request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_form(action, form, status=400)
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("period_start", "on_behalf_of")}
+        try:
+            services.progress_update_create(
+                actor=request.user, action=action, period_start=form.cleaned_data["period_start"],
+                author_name=request.user.full_name or request.user.email,
+                on_behalf_of=form.cleaned_data.get("on_behalf_of", ""), **data,
+            )
+        except services.TrackingError as error:
+            form.add_error("period_start", str(error))
+            return self.render_form(action, form, status=400)
+        messages.success(request, f"Progress on {action.ref} saved.")
+        return HttpResponseRedirect(action.get_absolute_url())
+
+    def render_form(self, action, form, status=200):
+        context = self.base_context(object=action, form=form, cancel_url=action.get_absolute_url())
+        return render(self.request, self.template_name, context, status=status)
+
+
+class PeriodLockView(ObjectMixin, View):
+    """Lock (or unlock) a reporting period of a plan version once it has been reported."""
+
+    model = PlanVersion
+    routes = version_views.routes
+    permission_action = "view"
+
+    def post(self, request, *args, **kwargs):
+        version = self.get_object()
+        if not has_perm(request.user, "plans.add_periodlock", self.partnership):
+            raise PermissionDenied
+        try:
+            period_start = dt.date.fromisoformat(request.POST.get("period_start", ""))
+        except ValueError:
+            raise Http404
+        period = schedule.period_containing(period_start, self.partnership.year_start_month)
+        try:
+            if request.POST.get("operation") == "unlock":
+                services.period_unlock(actor=request.user, version=version, period_start=period.start)
+                messages.success(request, f"{period.label} unlocked.")
+            else:
+                services.period_lock(actor=request.user, version=version, period_start=period.start)
+                messages.success(request, f"{period.label} locked: no more updates can be added for it.")
+        except services.TrackingError as error:
+            messages.error(request, str(error))
+        url = self.url("plans:planversion_dashboard", pk=version.pk)
+        return HttpResponseRedirect(f"{url}?as_of={period.start.isoformat()}")
+
+
+class EvidenceDownloadView(ObjectMixin, View):
+    """An evidence file, for those who can see the action; every download is access-logged."""
+
+    model = ProgressUpdate
+    routes = frozenset()
+    queryset = ProgressUpdate.objects.select_related("action")
+
+    def get(self, request, *args, **kwargs):
+        update = self.get_object()
+        if not update.evidence_file:
+            raise Http404
+        with transaction.atomic():
+            log_access(actor=request.user, event="download", target=update, sections=["evidence_file"],
+                       purpose="Progress evidence")
+        response = FileResponse(update.evidence_file.open("rb"), as_attachment=True,
+                                filename=update.evidence_file.name.rsplit("/", 1)[-1])
+        response["Content-Security-Policy"] = "sandbox"
+        return response

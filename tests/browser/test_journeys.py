@@ -12,6 +12,7 @@ from prevent_hub.core.testing.factories import UserFactory, totp_secret
 from prevent_hub.directory.demo import load_warwickshire
 from prevent_hub.directory.models import Organisation
 from prevent_hub.plans.demo import SEED, load_warwickshire_plan
+from prevent_hub.plans.models import PlanVersion
 
 from .conftest import run_axe
 
@@ -94,6 +95,19 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
     assert page.locator(".govuk-error-summary").is_visible()
     if run_axe(page):
         failures["organisation add (errors)"] = run_axe(page)
+    # Tracking pages with data in them: the dashboard as of a day in the plan's year, and the
+    # progress form with its errors.
+    version = PlanVersion.objects.get()
+    action = version.actions.get(ref="5.2")
+    for url in (f"/p/warwickshire/plan-versions/{version.pk}/dashboard/?as_of=2018-01-15",
+                "/p/warwickshire/actions/?tag=OFOF", f"/p/warwickshire/actions/{action.pk}/report-progress/"):
+        page.goto(live_server.url + url)
+        if run_axe(page):
+            failures[url] = run_axe(page)
+    page.get_by_role("button", name="Save the update").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    if run_axe(page):
+        failures["report progress (errors)"] = run_axe(page)
     # The plan import preview (every action with its owners and timescale) and its error state.
     page.goto(f"{live_server.url}/p/warwickshire/plans/import/")
     page.set_input_files("#file", str(SEED))
@@ -108,7 +122,8 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
         failures["plan import (errors)"] = run_axe(page)
     assert failures == {}, failures
     assert len(checked) >= 20, checked
-    assert any("/plan-versions/" in url for url in checked) and any("/actions/" in url for url in checked)
+    for part in ("/plan-versions/", "/actions/"):
+        assert any(part in url for url in checked), (part, checked)
     assert page.foreign_requests == []
 
 

@@ -67,7 +67,7 @@ class TestPlanVersionViews(ModelViewMatrix):
 
 class TestActionViews(ModelViewMatrix):
     model = Action
-    actions = ("detail", "history")
+    actions = ("list", "detail", "edit", "history")
     expected = PLAN_EXPECTED
     canary_field = "text"
 
@@ -75,7 +75,7 @@ class TestActionViews(ModelViewMatrix):
         return make_action(partnership, **kwargs)
 
     def change_data(self, obj):
-        return {}
+        return {"text": obj.text, "status": "at_risk", "notes": "Chased in January", "expected_version": obj.version}
 
 
 coverage.register("plans:plan_import", "plans:planversion_export")

@@ -1,0 +1,259 @@
+"""Tracking: reporting periods, the schedule engine, the dashboard as of any day, progress updates and locks."""
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from prevent_hub.audit.models import AccessLog
+from prevent_hub.core.roles import Role
+from prevent_hub.core.testing import coverage
+from prevent_hub.core.testing.factories import PartnershipFactory
+from prevent_hub.core.testing.matrix import ALL_ROLES, CANARY, change_log_rows, row_counts, user_with
+from prevent_hub.plans import schedule, selectors
+from prevent_hub.plans.choices import ActionStatus, Cadence, CheckpointOutcome, TimescaleKind
+from prevent_hub.plans.demo import SEED
+from prevent_hub.plans.models import Action, CheckpointRecord, PeriodLock, ProgressUpdate, Theme, Timescale
+from prevent_hub.plans.parsing import parse_plan
+from prevent_hub.plans.services import plan_import
+
+D = dt.date
+JAN_15 = D(2018, 1, 15)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+coverage.register("plans:planversion_dashboard", "plans:planversion_period_lock", "plans:progressupdate_add",
+                  "plans:progressupdate_evidence")
+
+
+def test_periods_are_quarters_of_the_partnerships_year():
+    period = schedule.period_containing(JAN_15, year_start_month=4)
+    assert (period.start, period.end, period.label) == (D(2018, 1, 1), D(2018, 3, 31), "Q4 2017/18")
+    assert schedule.period_containing(D(2017, 4, 1)).label == "Q1 2017/18"
+    assert schedule.period_containing(D(2018, 1, 15), year_start_month=1).label == "Q1 2018/19"
+    assert [p.label for p in schedule.periods_between(D(2017, 4, 1), D(2018, 3, 31))] == [
+        "Q1 2017/18", "Q2 2017/18", "Q3 2017/18", "Q4 2017/18"]
+
+
+@pytest.mark.parametrize(
+    "cadence,season,start,expected",
+    [
+        (Cadence.MONTHLY, "", D(2017, 11, 1), [D(2017, 11, 30), D(2017, 12, 31), D(2018, 1, 31), D(2018, 2, 28), D(2018, 3, 31)]),
+        (Cadence.QUARTERLY, "", D(2017, 11, 1), [D(2017, 12, 31), D(2018, 3, 31)]),
+        (Cadence.BIANNUAL, "", D(2017, 11, 1), [D(2017, 11, 30)]),
+        (Cadence.TERMLY, "", D(2017, 10, 1), [D(2017, 12, 31)]),
+        (Cadence.ANNUAL, "spring", D(2017, 4, 1), [D(2017, 5, 31)]),
+        (Cadence.ANNUAL, "", D(2017, 4, 1), [D(2018, 3, 31)]),
+    ],
+)
+def test_each_occurrence_of_a_cadence_is_a_checkpoint(cadence, season, start, expected):
+    assert schedule.occurrences(cadence, season, start, D(2018, 3, 31), 4)[: len(expected)] == expected
+    if cadence == Cadence.TERMLY:
+        assert schedule.occurrences(cadence, season, start, D(2018, 3, 31), 4) == expected
+
+
+@pytest.fixture
+def seed_version(db):
+    partnership = PartnershipFactory(slug="alpha")
+    version = plan_import(actor=None, partnership=partnership, parsed=parse_plan(SEED.read_bytes(), SEED.name),
+                          source_name=SEED.name)
+    return version
+
+
+OVERDUE_ON_JAN_15 = {"1.2", "2.1", "2.2", "3.1", "3.3", "3.5", "4.1", "4.3", "4.4", "5.4", "6.5"}
+DUE_SOON_ON_JAN_15 = {"2.2", "3.1", "3.3", "5.2", "5.3", "5.4"}
+
+
+def test_the_seed_on_15_january_2018_overdue_and_due_soon(seed_version):
+    data = selectors.dashboard(seed_version, JAN_15)
+    assert {s.action.ref for s in data["overdue"]} == OVERDUE_ON_JAN_15
+    assert {s.action.ref for s in data["due_soon"]} == DUE_SOON_ON_JAN_15
+    states = {s.action.ref: s for s in data["states"]}
+    assert [p.date for p in states["1.2"].schedule.overdue] == [D(2017, 12, 31)]  # "December 2017"
+    assert [p.date for p in states["5.2"].schedule.due_soon] == [D(2018, 1, 31)]
+    assert states["1.2"].status == ActionStatus.OFF_TRACK and states["1.2"].derived
+    assert "Overdue since 31 December 2017" in states["1.2"].reason
+    assert states["5.2"].status == ActionStatus.AT_RISK
+    assert states["6.8"].status == ActionStatus.ONGOING  # ongoing: still asked for an update
+    assert states["6.8"] in data["missing_updates"]
+    # Done before the plan was issued (Sept 2017) was never asked of this plan.
+    assert "4.5" not in {s.action.ref for s in data["overdue"]}
+
+
+def test_the_dashboard_page_shows_the_same_lists(client, seed_version):
+    client.force_login(user_with(Role.BOARD_VIEWER, seed_version.partnership))
+    url = reverse("plans:planversion_dashboard", kwargs={"partnership": "alpha", "pk": seed_version.pk})
+    response = client.get(url + "?as_of=2018-01-15")
+    assert response.status_code == 200
+    assert {s.action.ref for s in response.context["overdue"]} == OVERDUE_ON_JAN_15
+    page = response.content.decode()
+    assert "Overdue (11)" in page and "Due in the next 30 days (6)" in page
+    assert "Actions by RAG rating and theme" in page  # the chart's accessible table
+    assert "Lock Q4 2017/18" not in page  # a board viewer cannot lock periods
+
+
+def test_a_checkpoint_marked_done_or_an_update_this_period_changes_the_picture(seed_version):
+    action = seed_version.actions.get(ref="1.2")
+    CheckpointRecord.objects.create(partnership=action.partnership, action=action, due_date=D(2017, 12, 31),
+                                    outcome=CheckpointOutcome.DONE)
+    five_two = seed_version.actions.get(ref="5.2")
+    ProgressUpdate.objects.create(partnership=action.partnership, action=five_two, period_start=D(2018, 1, 1),
+                                  status=ActionStatus.ON_TRACK, rag="green", narrative="Live", author_name="Karen")
+    states = {s.action.ref: s for s in selectors.dashboard(seed_version, JAN_15)["states"]}
+    assert not states["1.2"].schedule.overdue
+    assert (states["5.2"].status, states["5.2"].derived) == (ActionStatus.ON_TRACK, False)
+    assert "Reported for Q4 2017/18 by Karen" == states["5.2"].reason
+
+
+def _bulk_actions(version, count):
+    theme = version.themes.first()
+    actions = Action.objects.bulk_create(
+        Action(partnership=version.partnership, plan_version=version, theme=theme, ref=f"9.{n}",
+               sort_key=f"0009.{n:04d}", text=f"Bulk action {n}") for n in range(count))
+    Timescale.objects.bulk_create(
+        Timescale(partnership=version.partnership, action=a, kind=TimescaleKind.CADENCE, cadence=Cadence.MONTHLY,
+                  text="Monthly") for a in actions)
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_dashboard_and_action_list_queries_do_not_grow_with_actions(client, seed_version):
+    client.force_login(user_with(Role.COORDINATOR, seed_version.partnership))
+    dashboard = reverse("plans:planversion_dashboard", kwargs={"partnership": "alpha", "pk": seed_version.pk}) + "?as_of=2018-01-15"
+    actions = reverse("plans:action_list", kwargs={"partnership": "alpha"})
+    client.get(dashboard)
+    small = (_queries(client, dashboard), _queries(client, actions), _queries(client, actions + "?tag=OFOF&status=&q=forum"))
+    _bulk_actions(seed_version, 3000 - 32)
+    assert seed_version.actions.count() == 3000
+    assert (_queries(client, dashboard), _queries(client, actions), _queries(client, actions + "?tag=OFOF&status=&q=forum")) == small
+
+
+def test_action_list_filters(client, seed_version):
+    client.force_login(user_with(Role.PREVENT_LEAD, seed_version.partnership))
+    url = reverse("plans:action_list", kwargs={"partnership": "alpha"})
+    refs = lambda query: {a.ref for a in client.get(url + query).context["table"].rows}  # noqa: E731
+    assert refs("?tag=CTLP") == {"1.4", "4.4", "6.1", "6.2", "6.8"}
+    assert refs("?theme=5") == {"5.1", "5.2", "5.3", "5.4"}
+    assert refs("?owner=Dan+Green") == {"5.1", "5.3"}
+    assert refs("?q=newsletter") >= {"6.5"}
+
+
+@pytest.fixture
+def reporting(client, seed_version):
+    client.force_login(user_with(Role.ACTION_OWNER, seed_version.partnership))
+    action = seed_version.actions.get(ref="5.2")
+    client.url = reverse("plans:progressupdate_add", kwargs={"partnership": "alpha", "pk": action.pk})
+    client.action = action
+    return client
+
+
+def update_data(**extra):
+    return {"period_start": "2017-10-01", "status": "on_track", "rag": "green", "narrative": "Pilot running",
+            "percent_complete": "40", **extra}
+
+
+def test_an_owner_reports_progress_with_evidence_and_it_is_change_logged(reporting, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    response = reporting.post(reporting.url, update_data(evidence_file=SimpleUploadedFile("chart.png", PNG)))
+    assert response.status_code == 302
+    update = ProgressUpdate.objects.get()
+    assert (update.action, update.period_start, update.percent_complete) == (reporting.action, D(2017, 10, 1), 40)
+    assert change_log_rows(update, "create").count() == 1
+    evidence = reverse("plans:progressupdate_evidence", kwargs={"partnership": "alpha", "pk": update.pk})
+    download = reporting.get(evidence)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+    assert AccessLog.objects.filter(event="download", target_id=str(update.pk)).count() == 1
+
+
+@pytest.mark.parametrize(
+    "upload,message",
+    [
+        (SimpleUploadedFile("virus.exe", b"MZ\x90\x00"), "Evidence must be one of these types"),
+        (SimpleUploadedFile("photo.png", b"<html>not a picture</html>"), "is named .png but its content is something else"),
+        (SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (2 * 1024 * 1024)), "The evidence file must be smaller than 1 MB"),
+    ],
+)
+def test_bad_evidence_is_refused_and_nothing_saved(reporting, settings, tmp_path, upload, message):
+    settings.MEDIA_ROOT = tmp_path
+    settings.EVIDENCE_MAX_BYTES = 1024 * 1024
+    before = row_counts()
+    response = reporting.post(reporting.url, update_data(evidence_file=upload))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert row_counts() == before and not list(tmp_path.iterdir())
+
+
+def test_an_update_to_a_locked_period_is_refused(reporting):
+    PeriodLock.objects.create(partnership=reporting.action.partnership, plan_version=reporting.action.plan_version,
+                              period_start=D(2017, 10, 1))
+    before = row_counts()
+    response = reporting.post(reporting.url, update_data())
+    assert response.status_code == 400
+    assert "has been reported to the Strategy Group and is locked" in response.content.decode()
+    assert row_counts() == before
+
+
+def test_only_coordinators_can_enter_an_update_on_an_owners_behalf(client, seed_version):
+    action = seed_version.actions.get(ref="5.2")
+    url = reverse("plans:progressupdate_add", kwargs={"partnership": "alpha", "pk": action.pk})
+    client.force_login(user_with(Role.COORDINATOR, seed_version.partnership))
+    assert "on_behalf_of" in client.get(url).context["form"].fields
+    client.post(url, update_data(on_behalf_of="Karen Thomas"))
+    assert ProgressUpdate.objects.get().on_behalf_of == "Karen Thomas"
+    client.force_login(user_with(Role.ACTION_OWNER, seed_version.partnership))
+    assert "on_behalf_of" not in client.get(url).context["form"].fields
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_reporting_progress_by_role(client, seed_version, role):
+    action = seed_version.actions.get(ref="5.2")
+    client.force_login(user_with(role, seed_version.partnership))
+    url = reverse("plans:progressupdate_add", kwargs={"partnership": "alpha", "pk": action.pk})
+    allowed = role in {Role.PARTNERSHIP_ADMIN, Role.COORDINATOR, Role.ACTION_OWNER, Role.PREVENT_LEAD}
+    readers = allowed or role in {Role.CHANNEL_CHAIR, Role.POLICE_PREVENT, Role.PANEL_MEMBER, Role.BOARD_VIEWER}
+    expected = 200 if allowed else (403 if readers else 404)
+    assert client.get(url).status_code == expected
+    before = row_counts()
+    response = client.post(url, update_data())
+    assert response.status_code == (302 if allowed else expected)
+    if not allowed:
+        assert row_counts() == before
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_locking_a_period_by_role(client, seed_version, role):
+    client.force_login(user_with(role, seed_version.partnership))
+    url = reverse("plans:planversion_period_lock", kwargs={"partnership": "alpha", "pk": seed_version.pk})
+    response = client.post(url, {"period_start": "2017-10-01", "operation": "lock"})
+    allowed = role in {Role.PARTNERSHIP_ADMIN, Role.COORDINATOR}
+    readers = allowed or role in {Role.ACTION_OWNER, Role.PREVENT_LEAD, Role.CHANNEL_CHAIR, Role.POLICE_PREVENT,
+                                  Role.PANEL_MEMBER, Role.BOARD_VIEWER}
+    assert response.status_code == (302 if allowed else (403 if readers else 404))
+    assert PeriodLock.objects.filter(period_start=D(2017, 10, 1)).exists() == allowed
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_tracking_pages_of_another_partnership_answer_404(client, seed_version, role):
+    bravo = PartnershipFactory(slug="bravo")
+    other = plan_import(actor=None, partnership=bravo, parsed=parse_plan(SEED.read_bytes(), SEED.name), source_name="x")
+    action = other.actions.get(ref="1.1")
+    update = ProgressUpdate.objects.create(partnership=bravo, action=action, period_start=D(2017, 10, 1),
+                                           status="on_track", rag="green", narrative=CANARY, author_name="B")
+    client.force_login(user_with(role, seed_version.partnership))
+    before = row_counts()
+    for slug in ("alpha", "bravo"):
+        for name, pk, method in (
+            ("plans:planversion_dashboard", other.pk, "get"), ("plans:planversion_period_lock", other.pk, "post"),
+            ("plans:progressupdate_add", action.pk, "get"), ("plans:progressupdate_add", action.pk, "post"),
+            ("plans:progressupdate_evidence", update.pk, "get"),
+        ):
+            response = getattr(client, method)(reverse(name, kwargs={"partnership": slug, "pk": pk}))
+            assert response.status_code == 404, (name, slug, method)
+            assert CANARY.encode() not in response.content
+    assert row_counts() == before
+    assert not Theme.objects.filter(partnership=seed_version.partnership, title__contains=CANARY).exists()
