@@ -340,7 +340,7 @@ class ObjectExportView(ModelViewMixin, View):
                 target_type=self.model._meta.label_lower,
                 target_repr=f"{len(rows)} {self.model._meta.verbose_name_plural}",
                 sections=[c.key for c in columns],
-                purpose=request.GET.get("purpose", "Directory export"),
+                purpose=request.GET.get("purpose") or f"Export of {self.model._meta.verbose_name_plural}",
                 partnership_id=self.partnership.pk,
             )
         if fmt == "csv":
@@ -426,6 +426,15 @@ class ObjectImportView(ModelViewMixin, View):
         return render(self.request, self.template_name, context, status=status)
 
 
+def _detail_context(function):
+    """Adapt ``function(obj)`` or ``function(obj, request)`` (for what depends on who is asking) to a view method."""
+    import inspect
+
+    if "request" in inspect.signature(function).parameters:
+        return lambda view, obj: function(obj, request=view.request)
+    return lambda view, obj: function(obj)
+
+
 class ModelViews:
     """All the standard views of one model, configured in one place.
 
@@ -461,7 +470,7 @@ class ModelViews:
             "add": self._view(name, ObjectEditView, common, form_class=form_class),
             "detail": self._view(name, ObjectDetailView, common, summary=summary,
                                  **({"template_name": detail_template} if detail_template else {}),
-                                 **({"extra_context": lambda view, obj: detail_context(obj)} if detail_context else {})),
+                                 **({"extra_context": _detail_context(detail_context)} if detail_context else {})),
             "edit": self._view(name, ObjectEditView, common, form_class=form_class),
             "delete": self._view(name, ObjectDeleteView, common),
             "history": self._view(name, ObjectHistoryView, common),

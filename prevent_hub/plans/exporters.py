@@ -159,3 +159,35 @@ def _glossary(version) -> list[tuple[str, str]]:
     from prevent_hub.directory.models import GlossaryTerm
 
     return list(GlossaryTerm.objects.filter(partnership=version.partnership).order_by("acronym").values_list("acronym", "meaning"))
+
+
+class ActionSpreadsheet:
+    """The action list as CSV or Excel: the same columns a plan spreadsheet imports from."""
+
+    spec = tabular.TableSpec(columns=(
+        tabular.Column("version", "Version"),
+        tabular.Column("theme", "Theme"),
+        tabular.Column("ref", "Ref"),
+        tabular.Column("text", "Key action"),
+        tabular.Column("who", "Who"),
+        tabular.Column("timescale", "Timescale"),
+        tabular.Column("outcomes", "Outcomes"),
+        tabular.Column("notes", "Notes"),
+        tabular.Column("status", "Status"),
+        tabular.Column("tags", "Tags"),
+    ))
+
+    def export_rows(self, queryset):
+        for action in queryset.select_related("plan_version", "theme"):
+            yield {
+                "version": action.plan_version.label,
+                "theme": f"{action.theme.number}. {action.theme.title}",
+                "ref": action.ref,
+                "text": action.text,
+                "who": action.who_text,
+                "timescale": action.timescale_text,
+                "outcomes": "\n".join(action.outcomes),
+                "notes": action.notes,
+                "status": action.get_status_display(),
+                "tags": ", ".join(action.tags),
+            }

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from prevent_hub.core import tabular
 from prevent_hub.core.forms import DateInput, PartnershipModelForm, formfield_for
 
-from .models import Action, Plan, PlanVersion, ProgressUpdate
+from .choices import CheckpointOutcome
+from .models import Action, MitigatingAction, Plan, PlanVersion, ProgressUpdate
 
 
 class PlanForm(PartnershipModelForm):
@@ -95,3 +96,16 @@ class ProgressUpdateForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("The file is named %(extension)s but its content is something else.") % {"extension": extension})
         return upload
+
+
+class CheckpointRecordForm(forms.Form):
+    due_date = forms.DateField(widget=forms.HiddenInput)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=CheckpointOutcome.choices)
+    note = forms.CharField(label=_("Evidence or note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MitigationForm(forms.ModelForm):
+    class Meta:
+        model = MitigatingAction
+        fields = ["text", "owner_text", "due_date"]
+        widgets = {"due_date": DateInput(), "text": forms.Textarea(attrs={"rows": 3})}

@@ -164,12 +164,19 @@ class ActionState:
     latest_update: object | None
     updated_this_period: bool
     lead_organisations: list[str]
+    previous_status: str = ""  # as reported for the period before, for "changes since the last period"
 
     @property
     def status_label(self) -> str:
         from .choices import ActionStatus
 
         return str(ActionStatus(self.status).label) if self.status else ""
+
+    @property
+    def previous_status_label(self) -> str:
+        from .choices import ActionStatus
+
+        return str(ActionStatus(self.previous_status).label) if self.previous_status else "Not reported"
 
 
 def tracked_actions(version, as_of) -> list[ActionState]:
@@ -228,9 +235,11 @@ def _state(action, as_of, window, period, year_start_month, tracking_from) -> Ac
         if owner.is_lead:
             organisation = owner.organisation or (owner.person.organisation if owner.person else None)
             leads.append(organisation.name if organisation else owner.role_title or owner.source_text)
+    earlier = next((u for u in updates if u.period_start < period.start), None)
     return ActionState(action=action, status=status, reason=reason, derived=derived,
                        rag=STATUS_RAG.get(status, ""), schedule=state, latest_update=latest,
-                       updated_this_period=this_period, lead_organisations=list(dict.fromkeys(leads)))
+                       updated_this_period=this_period, lead_organisations=list(dict.fromkeys(leads)),
+                       previous_status=earlier.status if earlier else "")
 
 
 def dashboard(version, as_of) -> dict:
@@ -263,5 +272,5 @@ def dashboard(version, as_of) -> dict:
         "due_soon": due_soon,
         "missing_updates": [s for s in states if not s.updated_this_period],
         "by_organisation": sorted(by_organisation.values(), key=lambda r: (-r["overdue"], r["name"])),
-        "changed": [s for s in states if s.updated_this_period],
+        "changed": [s for s in states if s.updated_this_period and s.status != s.previous_status],
     }

@@ -4,7 +4,18 @@ from django.db import transaction
 from prevent_hub.core.services import object_create
 from prevent_hub.directory.models import GlossaryTerm, Organisation, Person
 
-from .models import Action, ActionOwner, PeriodLock, Plan, PlanVersion, ProgressUpdate, Theme, Timescale
+from .models import (
+    Action,
+    ActionOwner,
+    CheckpointRecord,
+    MitigatingAction,
+    PeriodLock,
+    Plan,
+    PlanVersion,
+    ProgressUpdate,
+    Theme,
+    Timescale,
+)
 from .parsing.schema import ParsedPlan, PlanError
 from .selectors import DirectoryIndex, latest_version, match_actions, proposals_for, version_diff
 
@@ -156,3 +167,26 @@ def period_unlock(*, actor, version, period_start) -> None:
     if lock is None:
         raise TrackingError("This period is not locked.")
     object_delete(actor=actor, instance=lock)
+
+
+@transaction.atomic
+def checkpoint_record(*, actor, action, due_date, outcome: str, note: str = "") -> CheckpointRecord:
+    """Mark one of the action's check-points done (with evidence) or missed. Each is marked once."""
+    from . import schedule
+
+    window = schedule.version_window(action.plan_version.year_start, action.partnership.year_start_month)
+    dates = {c.date for c in schedule.checkpoints(action.timescales.all(), *window)} if window else set()
+    if due_date not in dates:
+        raise TrackingError(f"{due_date:%-d %B %Y} is not one of this action's check-points.")
+    if CheckpointRecord.objects.filter(action=action, due_date=due_date).exists():
+        raise TrackingError(f"The check-point of {due_date:%-d %B %Y} is already marked.")
+    return object_create(actor=actor, instance=CheckpointRecord(
+        partnership=action.partnership, action=action, due_date=due_date, outcome=outcome, note=note,
+    ))
+
+
+@transaction.atomic
+def mitigation_create(*, actor, action, text: str, owner_text: str = "", due_date=None) -> MitigatingAction:
+    return object_create(actor=actor, instance=MitigatingAction(
+        partnership=action.partnership, action=action, text=text, owner_text=owner_text, due_date=due_date,
+    ))

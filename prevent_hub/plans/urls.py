@@ -13,5 +13,7 @@ urlpatterns = [
     path("plan-versions/<int:pk>/period-lock/", views.PeriodLockView.as_view(), name="planversion_period_lock"),
     *views.action_views.urls("actions"),
     path("actions/<int:pk>/report-progress/", views.ProgressUpdateCreateView.as_view(), name="progressupdate_add"),
+    path("actions/<int:pk>/checkpoints/", views.CheckpointRecordView.as_view(), name="checkpointrecord_add"),
+    path("actions/<int:pk>/mitigations/", views.MitigationCreateView.as_view(), name="mitigatingaction_add"),
     path("progress-updates/<int:pk>/evidence/", views.EvidenceDownloadView.as_view(), name="progressupdate_evidence"),
 ]

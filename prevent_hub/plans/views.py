@@ -70,10 +70,20 @@ version_views = ModelViews(
     only=("detail", "edit", "delete", "history"),
 )
 
-def action_detail_context(action):
+def action_detail_context(action, request):
+    partnership = action.partnership
+    window = schedule.version_window(action.plan_version.year_start, partnership.year_start_month)
+    records = {r.due_date: r for r in action.checkpoint_records.all()}
+    points = schedule.checkpoints(action.timescales.all(), *window, partnership.year_start_month) if window else []
     return {
         "updates": action.updates.select_related("partnership").order_by("-period_start", "-created_at"),
         "mitigations": action.mitigations.order_by("created_at"),
+        "checkpoints": [(point, records.get(point.date)) for point in points],
+        "today": timezone.localdate(),
+        "can_report": has_perm(request.user, "plans.add_progressupdate", partnership),
+        "can_mark": has_perm(request.user, "plans.add_checkpointrecord", partnership),
+        "can_mitigate": has_perm(request.user, "plans.add_mitigatingaction", partnership),
+        "mitigation_form": forms.MitigationForm(),
     }
 
 
@@ -85,10 +95,11 @@ action_views = ModelViews(
     table=tables.action_table,
     detail_template="plans/action_detail.html",
     detail_context=action_detail_context,
+    importer=exporters.ActionSpreadsheet(),  # export only: plans are imported whole, from plan_import
     summary=(("Plan version", "plan_version"), ("Theme", "theme"), ("Reference", "ref"), ("Key action", "text"),
              ("Status", lambda a: a.get_status_display() or "Not set: worked out from dates and updates"),
              ("Who (as written)", "who_text"), ("Timescale (as written)", "timescale_text"), ("Notes", "notes")),
-    only=("list", "detail", "edit", "history"),
+    only=("list", "detail", "edit", "history", "export"),
 )
 
 
@@ -412,3 +423,44 @@ class EvidenceDownloadView(ObjectMixin, View):
                                 filename=update.evidence_file.name.rsplit("/", 1)[-1])
         response["Content-Security-Policy"] = "sandbox"
         return response
+
+
+class ActionSubmitView(ObjectMixin, View):
+    """A small form posted from an action's page; the subclass says which permission and what to save."""
+
+    model = Action
+    routes = action_views.routes
+    permission = None
+
+    def post(self, request, *args, **kwargs):
+        action = self.get_object()
+        if not has_perm(request.user, self.permission, self.partnership):
+            raise PermissionDenied
+        message = self.save(action)
+        (messages.success if message[0] else messages.error)(request, message[1])
+        return HttpResponseRedirect(action.get_absolute_url())
+
+
+class CheckpointRecordView(ActionSubmitView):
+    permission = "plans.add_checkpointrecord"
+
+    def save(self, action):
+        form = forms.CheckpointRecordForm(self.request.POST)
+        if not form.is_valid():
+            return False, "Choose whether the check-point was done or missed."
+        try:
+            record = services.checkpoint_record(actor=self.request.user, action=action, **form.cleaned_data)
+        except services.TrackingError as error:
+            return False, str(error)
+        return True, f"Check-point of {record.due_date:%-d %B %Y} marked {record.get_outcome_display().lower()}."
+
+
+class MitigationCreateView(ActionSubmitView):
+    permission = "plans.add_mitigatingaction"
+
+    def save(self, action):
+        form = forms.MitigationForm(self.request.POST)
+        if not form.is_valid():
+            return False, "Describe the mitigating action (and a valid date, if you give one)."
+        services.mitigation_create(actor=self.request.user, action=action, **form.cleaned_data)
+        return True, "Mitigating action recorded."

@@ -257,3 +257,60 @@ def test_tracking_pages_of_another_partnership_answer_404(client, seed_version, 
             assert CANARY.encode() not in response.content
     assert row_counts() == before
     assert not Theme.objects.filter(partnership=seed_version.partnership, title__contains=CANARY).exists()
+
+
+coverage.register("plans:checkpointrecord_add", "plans:mitigatingaction_add")
+REPORTERS = {Role.PARTNERSHIP_ADMIN, Role.COORDINATOR, Role.ACTION_OWNER, Role.PREVENT_LEAD}
+PLAN_READERS = REPORTERS | {Role.CHANNEL_CHAIR, Role.POLICE_PREVENT, Role.PANEL_MEMBER, Role.BOARD_VIEWER}
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_marking_a_checkpoint_by_role(client, seed_version, role):
+    action = seed_version.actions.get(ref="1.2")
+    client.force_login(user_with(role, seed_version.partnership))
+    url = reverse("plans:checkpointrecord_add", kwargs={"partnership": "alpha", "pk": action.pk})
+    response = client.post(url, {"due_date": "2017-12-31", "outcome": "done", "note": "Platform options paper"})
+    expected = 302 if role in REPORTERS else (403 if role in PLAN_READERS else 404)
+    assert response.status_code == expected
+    records = CheckpointRecord.objects.filter(action=action)
+    assert records.exists() == (role in REPORTERS)
+    if role in REPORTERS:
+        assert change_log_rows(records.get(), "create").count() == 1
+        assert not {s.action.ref for s in selectors.dashboard(seed_version, JAN_15)["overdue"]} & {"1.2"}
+
+
+def test_a_checkpoint_that_is_not_in_the_schedule_or_already_marked_is_refused(client, seed_version):
+    action = seed_version.actions.get(ref="1.2")
+    client.force_login(user_with(Role.COORDINATOR, seed_version.partnership))
+    url = reverse("plans:checkpointrecord_add", kwargs={"partnership": "alpha", "pk": action.pk})
+    response = client.post(url, {"due_date": "2017-12-30", "outcome": "done"}, follow=True)
+    assert "30 December 2017 is not one of this action" in response.content.decode()
+    client.post(url, {"due_date": "2017-12-31", "outcome": "missed"})
+    response = client.post(url, {"due_date": "2017-12-31", "outcome": "done"}, follow=True)
+    assert "already marked" in response.content.decode()
+    assert CheckpointRecord.objects.get(action=action).outcome == CheckpointOutcome.MISSED
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_recording_a_mitigating_action_by_role(client, seed_version, role):
+    action = seed_version.actions.get(ref="1.2")
+    client.force_login(user_with(role, seed_version.partnership))
+    url = reverse("plans:mitigatingaction_add", kwargs={"partnership": "alpha", "pk": action.pk})
+    response = client.post(url, {"text": "Borrow the county platform", "owner_text": "WCC", "due_date": "2018-03-31"})
+    editors = {Role.PARTNERSHIP_ADMIN, Role.COORDINATOR}
+    assert response.status_code == (302 if role in editors else (403 if role in PLAN_READERS else 404))
+    assert action.mitigations.exists() == (role in editors)
+    if role in editors:
+        page = client.get(action.get_absolute_url()).content.decode()
+        assert "Borrow the county platform – WCC, by 31 Mar 2018" in page
+
+
+def test_the_dashboard_lists_status_changes_since_the_last_period(seed_version):
+    partnership = seed_version.partnership
+    changed, steady = seed_version.actions.get(ref="5.2"), seed_version.actions.get(ref="5.3")
+    for action, before, now in ((changed, "on_track", "at_risk"), (steady, "on_track", "on_track")):
+        for period_start, status in ((D(2017, 10, 1), before), (D(2018, 1, 1), now)):
+            ProgressUpdate.objects.create(partnership=partnership, action=action, period_start=period_start,
+                                          status=status, rag="green", narrative="x", author_name="K")
+    data = selectors.dashboard(seed_version, JAN_15)
+    assert [(s.action.ref, s.previous_status, s.status) for s in data["changed"]] == [("5.2", "on_track", "at_risk")]

@@ -67,7 +67,7 @@ class TestPlanVersionViews(ModelViewMatrix):
 
 class TestActionViews(ModelViewMatrix):
     model = Action
-    actions = ("list", "detail", "edit", "history")
+    actions = ("list", "detail", "edit", "history", "export")
     expected = PLAN_EXPECTED
     canary_field = "text"
 
