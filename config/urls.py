@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("prevent_hub.accounts.urls")),
     path("p/<slug:partnership>/", include("prevent_hub.directory.urls")),
     path("p/<slug:partnership>/", include("prevent_hub.plans.urls")),
+    path("update/", include("prevent_hub.plans.public_urls")),
     path("p/<slug:partnership>/audit/", include("prevent_hub.audit.urls")),
 ]
 

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "csp",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +158,12 @@ EMAIL_USE_TLS = env.EMAIL_USE_TLS
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL
 SITE_URL = env.SITE_URL
+
+# Background jobs (reminder emails) run through django-tasks' database backend: `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+OWNER_LINK_DAYS = 14  # an emailed update link works this long, once
+REMINDER_LEAD_DAYS = 14  # the first digest goes this many days before a period ends
+CHASER_INTERVAL_DAYS = 7  # then a chaser this often until every action is updated
 
 # Security headers (django-csp 4 for CSP; the rest are Django's own).
 CONTENT_SECURITY_POLICY = {

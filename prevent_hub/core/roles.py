@@ -32,7 +32,7 @@ DIRECTORY_EDITORS = frozenset({Role.PARTNERSHIP_ADMIN, Role.COORDINATOR})
 _DIRECTORY_MODELS = ("organisation", "person", "preventlead", "glossaryterm")
 _PLAN_MODELS = (
     "plan", "planversion", "theme", "action", "actionowner", "timescale",
-    "progressupdate", "checkpointrecord", "mitigatingaction", "periodlock",
+    "progressupdate", "checkpointrecord", "mitigatingaction", "periodlock", "ownerlink", "emaillog",
 )
 PLAN_EDITORS = DIRECTORY_EDITORS
 # Those who deliver actions report progress on them; coordinators can report on an owner's behalf.

@@ -234,3 +234,48 @@ class MitigatingAction(PartnershipScopedModel):
 
     def get_absolute_url(self):
         return self.action.get_absolute_url()
+
+
+class OwnerLink(PartnershipScopedModel):
+    """A single-use, expiring link that lets an owner without an account update one action.
+
+    Only a hash of the token is stored: the link in the email is the only copy.
+    """
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="owner_links")
+    person = models.ForeignKey("directory.Person", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    period_start = models.DateField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["partnership", "action", "person"])]
+
+    def __str__(self):
+        return f"Update link for {self.action.ref} sent to {self.person}"
+
+
+class EmailLog(PartnershipScopedModel):
+    """Every reminder sent (or that failed to send): to whom, when, about which actions."""
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", _("Digest")
+        CHASER = "chaser", _("Chaser")
+
+    person = models.ForeignKey("directory.Person", null=True, on_delete=models.SET_NULL, related_name="+")
+    recipient = models.EmailField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    period_start = models.DateField()
+    run_date = models.DateField(help_text=_("The day the reminder run was for; chasers are spaced from it."))
+    subject = models.CharField(max_length=255)
+    action_refs = models.JSONField(default=list)
+    sent = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["partnership", "recipient", "period_start"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient} ({self.created_at:%-d %b %Y})"

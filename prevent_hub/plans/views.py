@@ -10,14 +10,16 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.text import slugify
+from django.contrib.auth.decorators import login_not_required
 from django.views import View
 
 from prevent_hub.audit.services import log_access
 from prevent_hub.core.generic import ModelViewMixin, ModelViews, ObjectMixin
 from prevent_hub.core.permissions import has_perm
 
-from . import exporters, filtersets, forms, schedule, selectors, services, tables
+from . import exporters, filtersets, forms, reminders, schedule, selectors, services, tables
 from .forms import ProgressUpdateForm
 from .models import Action, ActionOwner, Plan, PlanVersion, ProgressUpdate, Timescale
 from .parsing import FIELD_LABELS, FIELDS, ColumnsNotRecognised, PlanError, parse_plan
@@ -464,3 +466,56 @@ class MitigationCreateView(ActionSubmitView):
             return False, "Describe the mitigating action (and a valid date, if you give one)."
         services.mitigation_create(actor=self.request.user, action=action, **form.cleaned_data)
         return True, "Mitigating action recorded."
+
+
+@method_decorator(login_not_required, name="dispatch")
+class OwnerUpdateView(View):
+    """An owner without an account updates one action through an emailed link: once, before it expires.
+
+    The page shows that action and its form only; it opens no session and links nowhere else.
+    """
+
+    template_name = "plans/owner_update.html"
+
+    def link(self):
+        try:
+            return reminders.owner_link_find(self.kwargs["token"])
+        except reminders.LinkRefused:
+            return None
+
+    def form(self, link, data=None):
+        period = schedule.period_containing(link.period_start, link.partnership.year_start_month)
+        form = ProgressUpdateForm(data, periods=[period], allow_proxy=False)
+        del form.fields["evidence_file"]
+        form.fields["period_start"].initial = period.start.isoformat()
+        return form
+
+    def get(self, request, *args, **kwargs):
+        link = self.link()
+        if link is None:
+            return self.refused()
+        return self.render_form(link, self.form(link))
+
+    def post(self, request, *args, **kwargs):
+        link = self.link()
+        if link is None:
+            return self.refused()
+        form = self.form(link, request.POST)
+        if not form.is_valid():
+            return self.render_form(link, form, status=400)
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "period_start"}
+        try:
+            reminders.owner_link_redeem(token=self.kwargs["token"], **fields)
+        except reminders.LinkRefused:
+            return self.refused()
+        except services.TrackingError as error:
+            form.add_error(None, str(error))
+            return self.render_form(link, form, status=400)
+        return render(request, self.template_name, {"done": True, "action": link.action})
+
+    def render_form(self, link, form, status=200):
+        return render(self.request, self.template_name, {"form": form, "action": link.action, "link": link},
+                      status=status)
+
+    def refused(self):
+        return render(self.request, self.template_name, {"refused": True}, status=404)

@@ -18,6 +18,8 @@ PUBLIC_URL_NAMES = {
     "mfa_authenticate",
     "mfa_login_webauthn",
     "mfa_signup_webauthn",
+    # An owner without an account, through an emailed single-use link (plans.reminders).
+    "owner_links:owner_update",
 }
 
 # Pages for any signed-in user about themselves; no partnership data on them.
