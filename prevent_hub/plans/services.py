@@ -190,3 +190,65 @@ def mitigation_create(*, actor, action, text: str, owner_text: str = "", due_dat
     return object_create(actor=actor, instance=MitigatingAction(
         partnership=action.partnership, action=action, text=text, owner_text=owner_text, due_date=due_date,
     ))
+
+
+def is_complete(action) -> bool:
+    """Complete when set so on the action or in its latest progress update."""
+    from .choices import ActionStatus
+
+    latest = action.updates.order_by("-period_start", "-created_at").first()
+    return action.status == ActionStatus.COMPLETE or (latest is not None and latest.status == ActionStatus.COMPLETE)
+
+
+@transaction.atomic
+def plan_refresh(*, actor, version, label: str) -> PlanVersion:
+    """The annual refresh: a new version carrying open actions forward and closing completed ones.
+
+    Carried actions keep their reference, owners and timescale (to be revised for the new
+    year) and point back to the action they continue; the version records what was
+    carried forward and what was closed.
+    """
+    label = " ".join(label.split())
+    if not label:
+        raise TrackingError("Give the new version a label, for example '2018 – 2019 Version'.")
+    if version.plan.versions.filter(label__iexact=label).exists():
+        raise TrackingError(f"'{version.plan.title}' already has a version called '{label}'.")
+    actions = list(version.actions.select_related("theme").prefetch_related("owners", "timescales").order_by("sort_key"))
+    closed = [a for a in actions if is_complete(a)]
+    carried = [a for a in actions if a not in closed]
+    next_year = version.year_start + 1 if version.year_start else None
+    new = object_create(actor=actor, instance=PlanVersion(
+        partnership=version.partnership, plan=version.plan, label=label, year_start=next_year,
+        year_end=next_year + 1 if next_year else None, objectives=version.objectives, membership=version.membership,
+        previous=version, source_name=f"Refreshed from {version.label}", changes={
+            "previous_version": version.label, "added": [], "removed": [a.ref for a in closed], "changed": [],
+            "carried_forward": [a.ref for a in carried], "closed": [a.ref for a in closed],
+        },
+    ))
+    themes = {}
+    for theme in version.themes.order_by("number"):
+        themes[theme.pk] = object_create(actor=actor, instance=Theme(
+            partnership=new.partnership, plan_version=new, number=theme.number, title=theme.title,
+            description=theme.description,
+        ))
+    for action in carried:
+        copy = object_create(actor=actor, instance=Action(
+            partnership=new.partnership, plan_version=new, theme=themes[action.theme_id], ref=action.ref,
+            text=action.text, who_text=action.who_text, timescale_text=action.timescale_text,
+            outcomes=action.outcomes, notes=action.notes, tags=action.tags, previous=action,
+            status="" if action.status == "complete" else action.status,
+        ))
+        for owner in action.owners.all():
+            object_create(actor=actor, instance=ActionOwner(
+                partnership=new.partnership, action=copy, position=owner.position, kind=owner.kind,
+                is_lead=owner.is_lead, role_title=owner.role_title, person_id=owner.person_id,
+                organisation_id=owner.organisation_id, responsibility=owner.responsibility,
+                source_text=owner.source_text,
+            ))
+        for part in action.timescales.all():
+            object_create(actor=actor, instance=Timescale(
+                partnership=new.partnership, action=copy, position=part.position, kind=part.kind, text=part.text,
+                due_date=part.due_date, start_date=part.start_date, cadence=part.cadence, season=part.season,
+                count=part.count, unit=part.unit,
+            ))
+    return new

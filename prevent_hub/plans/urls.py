@@ -10,6 +10,7 @@ urlpatterns = [
     *views.version_views.urls("plan-versions"),
     path("plan-versions/<int:pk>/export/", views.VersionExportView.as_view(), name="planversion_export"),
     path("plan-versions/<int:pk>/dashboard/", views.VersionDashboardView.as_view(), name="planversion_dashboard"),
+    path("plan-versions/<int:pk>/refresh/", views.PlanRefreshView.as_view(), name="planversion_refresh"),
     path("plan-versions/<int:pk>/period-lock/", views.PeriodLockView.as_view(), name="planversion_period_lock"),
     *views.action_views.urls("actions"),
     path("actions/<int:pk>/report-progress/", views.ProgressUpdateCreateView.as_view(), name="progressupdate_add"),

@@ -42,13 +42,17 @@ def actions_with_parts(queryset):
     )
 
 
-def version_detail_context(version):
+def version_detail_context(version, request):
     actions = list(actions_with_parts(version.actions.order_by("sort_key")))
     themes = list(version.themes.order_by("number"))
     by_theme = {theme.pk: [] for theme in themes}
     for action in actions:
         by_theme[action.theme_id].append(action)
-    return {"themes": [(theme, by_theme[theme.pk]) for theme in themes], "action_count": len(actions)}
+    return {
+        "themes": [(theme, by_theme[theme.pk]) for theme in themes],
+        "action_count": len(actions),
+        "can_refresh": has_perm(request.user, "plans.add_planversion", version.partnership),
+    }
 
 
 plan_views = ModelViews(
@@ -519,3 +523,45 @@ class OwnerUpdateView(View):
 
     def refused(self):
         return render(self.request, self.template_name, {"refused": True}, status=404)
+
+
+class PlanRefreshView(ObjectMixin, View):
+    """The annual refresh (seed action 2.5): roll a version into the next year's."""
+
+    model = PlanVersion
+    routes = version_views.routes
+    queryset = PlanVersion.objects.select_related("plan")
+    template_name = "plans/version_refresh.html"
+
+    def check(self):
+        version = self.get_object()
+        if not has_perm(self.request.user, "plans.add_planversion", self.partnership):
+            raise PermissionDenied
+        return version
+
+    def suggested_label(self, version) -> str:
+        if version.year_start:
+            return f"{version.year_start + 1} – {version.year_start + 2} Version"
+        return ""
+
+    def get(self, request, *args, **kwargs):
+        version = self.check()
+        return self.render_page(version, label=self.suggested_label(version))
+
+    def post(self, request, *args, **kwargs):
+        version = self.check()
+        label = request.POST.get("label", "")
+        try:
+            new = services.plan_refresh(actor=request.user, version=version, label=label)
+        except services.TrackingError as error:
+            return self.render_page(version, label=label, error=str(error), status=400)
+        messages.success(request, f"{new} created: {len(new.changes['carried_forward'])} actions carried forward, "
+                                  f"{len(new.changes['closed'])} closed.")
+        return HttpResponseRedirect(new.get_absolute_url())
+
+    def render_page(self, version, *, label, error=None, status=200):
+        actions = list(version.actions.prefetch_related("updates").order_by("sort_key"))
+        closing = [a for a in actions if services.is_complete(a)]
+        context = self.base_context(object=version, label=label, error=error, closing=closing,
+                                    carrying=len(actions) - len(closing))
+        return render(self.request, self.template_name, context, status=status)

@@ -314,3 +314,49 @@ def test_the_dashboard_lists_status_changes_since_the_last_period(seed_version):
                                           status=status, rag="green", narrative="x", author_name="K")
     data = selectors.dashboard(seed_version, JAN_15)
     assert [(s.action.ref, s.previous_status, s.status) for s in data["changed"]] == [("5.2", "on_track", "at_risk")]
+
+
+coverage.register("plans:planversion_refresh")
+
+
+def test_the_annual_refresh_carries_open_actions_forward_and_closes_completed_ones(client, seed_version):
+    partnership = seed_version.partnership
+    done = seed_version.actions.get(ref="2.3")
+    done.status = ActionStatus.COMPLETE
+    done.save()
+    ProgressUpdate.objects.create(partnership=partnership, action=seed_version.actions.get(ref="5.2"),
+                                  period_start=D(2018, 1, 1), status="complete", rag="green", narrative="Live",
+                                  author_name="K")
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    url = reverse("plans:planversion_refresh", kwargs={"partnership": "alpha", "pk": seed_version.pk})
+    page = client.get(url)
+    assert page.context["label"] == "2018 – 2019 Version"
+    assert [a.ref for a in page.context["closing"]] == ["2.3", "5.2"]
+    response = client.post(url, {"label": "2018 – 2019 Version"})
+    assert response.status_code == 302
+    new = seed_version.plan.versions.get(label="2018 – 2019 Version")
+    assert (new.previous, new.year_start) == (seed_version, 2018)
+    assert new.actions.count() == 30 and new.themes.count() == 6
+    assert new.changes["closed"] == ["2.3", "5.2"] and "1.2" in new.changes["carried_forward"]
+    carried = new.actions.get(ref="1.2")
+    assert carried.previous == seed_version.actions.get(ref="1.2")
+    assert [o.person.name for o in carried.owners.all()] == ["John Coleman", "Helene Heath"]
+    assert carried.timescales.get().due_date == D(2017, 12, 31)  # kept, to be revised for the new year
+    assert change_log_rows(new, "create").count() == 1
+    # The same label again is refused, and nothing is written.
+    before = row_counts()
+    again = client.post(url, {"label": "2018 – 2019 version"})
+    assert again.status_code == 400 and "already has a version called" in again.content.decode()
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_refreshing_by_role(client, seed_version, role):
+    client.force_login(user_with(role, seed_version.partnership))
+    url = reverse("plans:planversion_refresh", kwargs={"partnership": "alpha", "pk": seed_version.pk})
+    editors = {Role.PARTNERSHIP_ADMIN, Role.COORDINATOR}
+    expected = 200 if role in editors else (403 if role in PLAN_READERS else 404)
+    assert client.get(url).status_code == expected
+    response = client.post(url, {"label": "Next"})
+    assert response.status_code == (302 if role in editors else expected)
+    assert seed_version.plan.versions.count() == (2 if role in editors else 1)
