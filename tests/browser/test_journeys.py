@@ -13,6 +13,7 @@ from prevent_hub.directory.demo import load_warwickshire
 from prevent_hub.directory.models import Organisation
 from prevent_hub.plans.demo import SEED, load_warwickshire_plan
 from prevent_hub.plans.models import PlanVersion
+from prevent_hub.plans.reminders import owner_link_issue
 
 from .conftest import run_axe
 
@@ -99,7 +100,12 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
     # progress form with its errors.
     version = PlanVersion.objects.get()
     action = version.actions.get(ref="5.2")
+    owner_token = owner_link_issue(actor=None, action=action, person=action.owners.first().person,
+                                   period_start=action.plan_version.issued_date)
     for url in (f"/p/warwickshire/plan-versions/{version.pk}/dashboard/?as_of=2018-01-15",
+                f"/p/warwickshire/plan-versions/{version.pk}/refresh/",
+                f"/p/warwickshire/actions/{version.actions.get(ref='1.2').pk}/",
+                f"/update/{owner_token}/", "/update/not-a-real-link/",
                 "/p/warwickshire/actions/?tag=OFOF", f"/p/warwickshire/actions/{action.pk}/report-progress/"):
         page.goto(live_server.url + url)
         if run_axe(page):
