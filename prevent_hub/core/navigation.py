@@ -19,6 +19,7 @@ PARTNERSHIP_NAV = [
     NavItem("Overview", "directory:partnership_detail", "directory.view_partnership", "directory:partnership"),
     NavItem("Action plans", "plans:plan_list", "plans.view_plan", "plans:plan"),
     NavItem("Actions", "plans:action_list", "plans.view_action", "plans:action"),
+    NavItem("Reminders", "plans:emaillog_list", "plans.view_emaillog", "plans:emaillog"),
     NavItem("Organisations", "directory:organisation_list", "directory.view_organisation", "directory:organisation"),
     NavItem("People", "directory:person_list", "directory.view_person", "directory:person"),
     NavItem("Prevent leads", "directory:preventlead_list", "directory.view_preventlead", "directory:preventlead"),

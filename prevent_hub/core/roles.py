@@ -54,6 +54,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(PARTNERSHIP_WORKERS, *(f"plans.export_{m}" for m in _PLAN_MODELS)),
     **_grant(PLAN_EDITORS, *(f"plans.{a}_{m}" for a in ("add", "change", "delete", "import") for m in _PLAN_MODELS)),
     **_grant(PROGRESS_REPORTERS, "plans.add_progressupdate", "plans.add_checkpointrecord"),
+    # Who was emailed when is for those who run the chasing.
+    **_grant(PLAN_EDITORS, "plans.view_emaillog", "plans.view_ownerlink"),
     # Change history of ordinary records is visible to those who can edit them.
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),
     **_grant({Role.AUDITOR}, "audit.view_accesslog", "audit.verify_chain"),

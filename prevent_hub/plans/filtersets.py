@@ -5,11 +5,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from prevent_hub.core.filtersets import PartnershipFilterSet
+from prevent_hub.core.filtersets import PartnershipFilterSet, YesNoAnyWidget
 from prevent_hub.directory.models import Organisation
 
 from .choices import ActionStatus, Tag
-from .models import Action, PlanVersion
+from .models import Action, EmailLog, PlanVersion
 
 DUE_WINDOWS = (("overdue", _("Due date passed")), ("30", _("Due in the next 30 days")), ("90", _("Due in the next 90 days")))
 
@@ -53,3 +53,12 @@ class ActionFilterSet(PartnershipFilterSet):
         return queryset.filter(
             timescales__due_date__gte=today, timescales__due_date__lte=today + dt.timedelta(days=int(value))
         ).distinct()
+
+
+class EmailLogFilterSet(PartnershipFilterSet):
+    search_fields = ("recipient", "subject")
+    sent = django_filters.BooleanFilter(label=_("Sent"), widget=YesNoAnyWidget())
+
+    class Meta:
+        model = EmailLog
+        fields = ["q", "sent"]

@@ -23,3 +23,16 @@ def action_table():
         ],
         default_sort="ref",
     )
+
+
+def email_log_table():
+    return Table(
+        columns=[
+            Column("created_at", "Sent", accessor=lambda e: e.created_at.strftime("%-d %b %Y %H:%M"), order_by="created_at"),
+            Column("recipient", "To", order_by="recipient"),
+            Column("kind", "Kind", accessor=lambda e: e.get_kind_display(), order_by="kind"),
+            Column("action_refs", "Actions", accessor=lambda e: ", ".join(e.action_refs)),
+            Column("sent", "Result", accessor=lambda e: "Sent" if e.sent else f"Failed: {e.error[:80]}", order_by="sent"),
+        ],
+        default_sort="-created_at",
+    )

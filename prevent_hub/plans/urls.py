@@ -16,5 +16,6 @@ urlpatterns = [
     path("actions/<int:pk>/report-progress/", views.ProgressUpdateCreateView.as_view(), name="progressupdate_add"),
     path("actions/<int:pk>/checkpoints/", views.CheckpointRecordView.as_view(), name="checkpointrecord_add"),
     path("actions/<int:pk>/mitigations/", views.MitigationCreateView.as_view(), name="mitigatingaction_add"),
+    *views.email_log_views.urls("reminder-emails"),
     path("progress-updates/<int:pk>/evidence/", views.EvidenceDownloadView.as_view(), name="progressupdate_evidence"),
 ]

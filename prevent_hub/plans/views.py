@@ -21,7 +21,7 @@ from prevent_hub.core.permissions import has_perm
 
 from . import exporters, filtersets, forms, reminders, schedule, selectors, services, tables
 from .forms import ProgressUpdateForm
-from .models import Action, ActionOwner, Plan, PlanVersion, ProgressUpdate, Timescale
+from .models import Action, ActionOwner, EmailLog, Plan, PlanVersion, ProgressUpdate, Timescale
 from .parsing import FIELD_LABELS, FIELDS, ColumnsNotRecognised, PlanError, parse_plan
 from .selectors import DirectoryIndex, proposals_for
 from .services import plan_import
@@ -106,6 +106,14 @@ action_views = ModelViews(
              ("Status", lambda a: a.get_status_display() or "Not set: worked out from dates and updates"),
              ("Who (as written)", "who_text"), ("Timescale (as written)", "timescale_text"), ("Notes", "notes")),
     only=("list", "detail", "edit", "history", "export"),
+)
+
+
+email_log_views = ModelViews(
+    model=EmailLog,
+    filterset_class=filtersets.EmailLogFilterSet,
+    table=tables.email_log_table,
+    only=("list",),
 )
 
 

@@ -8,7 +8,7 @@ from prevent_hub.core.roles import Role
 from prevent_hub.core.testing import coverage
 from prevent_hub.core.testing.factories import PartnershipFactory
 from prevent_hub.core.testing.matrix import ALL_ROLES, CANARY, ModelViewMatrix, row_counts, user_with
-from prevent_hub.plans.models import Action, Plan, PlanVersion, Theme
+from prevent_hub.plans.models import Action, EmailLog, Plan, PlanVersion, Theme
 
 R = Role
 # Written out by hand: who should be able to do what with action plans.
@@ -115,3 +115,15 @@ def test_plan_import_by_role(client, role):
     assert client.post(url, {"confirm": "1", "token": "forged"}).status_code == (400 if allowed else 403)
     assert row_counts() == before
     assert client.get(reverse("plans:plan_import", kwargs={"partnership": "bravo"})).status_code == 404
+
+
+class TestEmailLogViews(ModelViewMatrix):
+    model = EmailLog
+    actions = ("list",)
+    expected = {**PLAN_EXPECTED, "view": EDITORS}
+    canary_field = "subject"
+
+    def make(self, partnership, **kwargs):
+        fields = {"recipient": "owner@example.test", "kind": "digest", "period_start": "2018-01-01",
+                  "run_date": "2018-03-20", "subject": "Please update your actions", "sent": True, **kwargs}
+        return EmailLog.objects.create(partnership=partnership, **fields)
