@@ -18,6 +18,24 @@ def changes_for_object(instance) -> QuerySet:
     )
 
 
+def changes_for_objects(instances) -> QuerySet:
+    """Return the change log entries of several records (of any models), newest first."""
+    from collections import defaultdict
+    from functools import reduce
+    from operator import or_
+
+    from django.db.models import Q
+
+    ids = defaultdict(list)
+    for instance in instances:
+        ids[type(instance)].append(str(instance.pk))
+    if not ids:
+        return ChangeLog.objects.none()
+    match = reduce(or_, (Q(content_type=ContentType.objects.get_for_model(model), object_id__in=pks)
+                         for model, pks in ids.items()))
+    return ChangeLog.objects.filter(match).select_related("user", "content_type").order_by("-seq")
+
+
 def changes_for_partnership(partnership) -> QuerySet:
     """Return every change recorded in ``partnership`` (an instance or its id), newest first."""
     return (

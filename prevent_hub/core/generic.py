@@ -289,14 +289,17 @@ class ObjectHistoryView(ObjectMixin, View):
     """The change history of one object, newest first."""
 
     template_name = "core/object_history.html"
+    # Reverse relations whose records' changes belong in this object's history (an action's updates, say).
+    history_related = ()
 
     def get(self, request, *args, **kwargs):
-        from prevent_hub.audit.selectors import changes_for_object
+        from prevent_hub.audit.selectors import changes_for_objects
 
         obj = self.get_object()
         if not has_perm(request.user, "audit.view_changelog", self.partnership):
             raise PermissionDenied
-        paginator = Paginator(changes_for_object(obj), settings.PAGINATE_BY)
+        related = [item for name in self.history_related for item in getattr(obj, name).all()]
+        paginator = Paginator(changes_for_objects([obj, *related]), settings.PAGINATE_BY)
         page = paginator.get_page(request.GET.get("page"))
         entries = [(entry, change_rows(entry)) for entry in page.object_list]
         return render(request, self.template_name, self.base_context(object=obj, entries=entries, page_obj=page))
@@ -459,6 +462,7 @@ class ModelViews:
         paginate_by=None,
         only=None,
         extra_routes=(),
+        history_related=(),
     ):
         self.model = model
         # A callable queryset must stay a plain function, not become a method of the view class.
@@ -473,7 +477,7 @@ class ModelViews:
                                  **({"extra_context": _detail_context(detail_context)} if detail_context else {})),
             "edit": self._view(name, ObjectEditView, common, form_class=form_class),
             "delete": self._view(name, ObjectDeleteView, common),
-            "history": self._view(name, ObjectHistoryView, common),
+            "history": self._view(name, ObjectHistoryView, common, history_related=history_related),
         }
         if importer is not None:
             self.views["import"] = self._view(name, ObjectImportView, common, importer=importer)

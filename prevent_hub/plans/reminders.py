@@ -20,6 +20,7 @@ from django.utils import timezone
 from prevent_hub.core.services import object_create, object_update
 
 from . import schedule
+from .choices import ActionStatus
 from .models import Action, EmailLog, OwnerLink, PlanVersion, ProgressUpdate
 from .services import TrackingError, progress_update_create
 
@@ -32,6 +33,7 @@ def token_hash(token: str) -> str:
 def owner_link_issue(*, actor, action, person, period_start) -> str:
     """Create a link for ``person`` to update ``action`` once; return the token (only the hash is kept)."""
     token = secrets.token_urlsafe(32)
+    _retire_links(action=action, person=person, period_start=period_start)  # only the newest link works
     object_create(actor=actor, instance=OwnerLink(
         partnership=action.partnership, action=action, person=person, token_hash=token_hash(token),
         period_start=period_start, expires_at=timezone.now() + dt.timedelta(days=settings.OWNER_LINK_DAYS),
@@ -66,7 +68,18 @@ def owner_link_redeem(*, token: str, **update_fields) -> ProgressUpdate:
     )
     link.used_at = timezone.now()
     object_update(actor=None, instance=link, expected_version=link.version)
+    _retire_links(action=link.action, person=link.person, period_start=link.period_start)
     return update
+
+
+def _retire_links(*, action, person, period_start) -> None:
+    """Spend every other unused link for this action, person and period: one update per email chain."""
+    now = timezone.now()
+    for other in OwnerLink.objects.select_for_update().filter(
+        action=action, person=person, period_start=period_start, used_at__isnull=True, expires_at__gt=now,
+    ):
+        other.expires_at = now
+        object_update(actor=None, instance=other, expected_version=other.version)
 
 
 @dataclass
@@ -90,6 +103,7 @@ def due_digests(as_of: dt.date) -> list[tuple[PlanVersion, schedule.Period, Dige
                       .values_list("action_id", flat=True))
         digests: dict[int, Digest] = {}
         actions = (Action.objects.filter(plan_version=version).exclude(pk__in=updated)
+                   .exclude(status=ActionStatus.COMPLETE)  # nothing left to report on
                    .prefetch_related("owners__person").order_by("sort_key"))
         for action in actions:
             for owner in action.owners.all():

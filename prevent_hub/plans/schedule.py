@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from .choices import Cadence, TimescaleKind
 
 DUE_SOON_DAYS = 30
+# Dates the schedule works with; anything outside is a typing mistake, not a plan.
+EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
 # The last month of each season, for "every spring" and the like.
 SEASON_END_MONTH = {"spring": 5, "summer": 8, "autumn": 11, "winter": 2}
 # School terms end in December, at Easter (April) and in July.
@@ -35,9 +37,12 @@ class Period:
     end: dt.date
     number: int  # 1–4 within the partnership's year
     year_start: int  # calendar year the partnership's year starts in
+    calendar_year: bool = False  # the partnership's year is January to December
 
     @property
     def label(self) -> str:
+        if self.calendar_year:
+            return f"Q{self.number} {self.year_start}"
         return f"Q{self.number} {self.year_start}/{str(self.year_start + 1)[-2:]}"
 
     def __str__(self):
@@ -49,7 +54,8 @@ def period_containing(day: dt.date, year_start_month: int = 4) -> Period:
     year_start = day.year if day.month >= year_start_month else day.year - 1
     first_month = add_months(dt.date(year_start, year_start_month, 1), (offset // 3) * 3)
     last = add_months(first_month, 2)
-    return Period(start=first_month, end=month_end(last.year, last.month), number=offset // 3 + 1, year_start=year_start)
+    return Period(start=first_month, end=month_end(last.year, last.month), number=offset // 3 + 1, year_start=year_start,
+                  calendar_year=year_start_month == 1)
 
 
 def periods_between(start: dt.date, end: dt.date, year_start_month: int = 4) -> list[Period]:
@@ -130,10 +136,9 @@ def occurrences(cadence: str, season: str, start: dt.date, end: dt.date, year_st
         months = 12
     else:
         return days
-    # Every N months from the start month: the occurrence is due by the end of its month.
-    month = dt.date(start.year, start.month, 1)
-    if months == 12:
-        month = add_months(month, 11)  # an annual task is due by the end of its twelve months
+    # Every N months from the start month: each occurrence is due by the end of its span
+    # (a monthly task by the end of that month, a twice-yearly one by the end of six months).
+    month = add_months(dt.date(start.year, start.month, 1), months - 1)
     while month <= end:
         days.append(month_end(month.year, month.month))
         month = add_months(month, months)
@@ -159,16 +164,17 @@ def schedule_state(timescales, done_dates: set[dt.date], *, as_of: dt.date, wind
     cadence only its latest past occurrence can be overdue: older ones are history.
     """
     start, end = window
-    points = checkpoints(timescales, start, end, year_start_month)
-    open_points = [c for c in points if c.date not in done_dates and (tracking_from is None or c.date >= tracking_from)]
-    past = [c for c in open_points if c.date < as_of]
-    latest_recurring = {}
+    points = [c for c in checkpoints(timescales, start, end, year_start_month)
+              if tracking_from is None or c.date >= tracking_from]
+    past = [c for c in points if c.date < as_of]
+    latest_recurring: dict[str, Checkpoint] = {}
     for point in past:
         if point.recurring:
-            latest_recurring[point.label] = point
+            latest_recurring[point.label] = point  # dates ascend, so the last one wins
     overdue = [c for c in past if not c.recurring] + list(latest_recurring.values())
+    overdue = [c for c in overdue if c.date not in done_dates]
     soon_until = as_of + dt.timedelta(days=DUE_SOON_DAYS)
-    upcoming = [c for c in open_points if as_of <= c.date]
+    upcoming = [c for c in points if as_of <= c.date and c.date not in done_dates]
     due_soon = [c for c in upcoming if c.date <= soon_until]
     # For a cadence, only its next occurrence is "due soon".
     seen_labels, first_soon = set(), []

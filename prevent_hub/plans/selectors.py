@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from django.db.models import F
+from django.utils import timezone
 
 from prevent_hub.directory.models import Organisation, Person
 
@@ -186,6 +187,7 @@ def tracked_actions(version, as_of) -> list[ActionState]:
     from .models import ActionOwner, CheckpointRecord, ProgressUpdate, Timescale
 
     partnership = version.partnership
+    snapshot = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
     window = schedule.version_window(version.year_start, partnership.year_start_month) or (
         dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year + 1, 12, 31))
     period = schedule.period_containing(as_of, partnership.year_start_month)
@@ -194,8 +196,10 @@ def tracked_actions(version, as_of) -> list[ActionState]:
         .prefetch_related(
             Prefetch("timescales", Timescale.objects.order_by("position")),
             Prefetch("owners", ActionOwner.objects.select_related("organisation", "person__organisation")),
-            Prefetch("checkpoint_records", CheckpointRecord.objects.filter(due_date__lte=window[1])),
-            Prefetch("updates", ProgressUpdate.objects.filter(period_start__lte=as_of).order_by("-period_start", "-created_at")),
+            # Only what had been recorded by the end of ``as_of``: the dashboard of a past day is that day's.
+            Prefetch("checkpoint_records", CheckpointRecord.objects.filter(due_date__lte=window[1], created_at__lt=snapshot)),
+            Prefetch("updates", ProgressUpdate.objects.filter(period_start__lte=as_of, created_at__lt=snapshot)
+                     .order_by("-period_start", "-created_at")),
         )
         .order_by("sort_key")
     )
@@ -236,8 +240,9 @@ def _state(action, as_of, window, period, year_start_month, tracking_from) -> Ac
             organisation = owner.organisation or (owner.person.organisation if owner.person else None)
             leads.append(organisation.name if organisation else owner.role_title or owner.source_text)
     earlier = next((u for u in updates if u.period_start < period.start), None)
+    rag = latest.rag if this_period else STATUS_RAG.get(status, "")  # the owner's own rating wins
     return ActionState(action=action, status=status, reason=reason, derived=derived,
-                       rag=STATUS_RAG.get(status, ""), schedule=state, latest_update=latest,
+                       rag=rag, schedule=state, latest_update=latest,
                        updated_this_period=this_period, lead_organisations=list(dict.fromkeys(leads)),
                        previous_status=earlier.status if earlier else "")
 
@@ -274,3 +279,14 @@ def dashboard(version, as_of) -> dict:
         "by_organisation": sorted(by_organisation.values(), key=lambda r: (-r["overdue"], r["name"])),
         "changed": [s for s in states if s.updated_this_period and s.status != s.previous_status],
     }
+
+
+def may_report_on(user, action, perm: str) -> bool:
+    """Coordinators report on any action; owners and leads only on actions they own (via their directory entry)."""
+    from prevent_hub.core.permissions import has_perm
+
+    if not has_perm(user, perm, action.partnership_id):
+        return False
+    if has_perm(user, "plans.change_action", action.partnership_id):
+        return True
+    return action.owners.filter(person__user_id=user.pk).exists()

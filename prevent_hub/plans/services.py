@@ -174,8 +174,9 @@ def checkpoint_record(*, actor, action, due_date, outcome: str, note: str = "") 
     """Mark one of the action's check-points done (with evidence) or missed. Each is marked once."""
     from . import schedule
 
-    window = schedule.version_window(action.plan_version.year_start, action.partnership.year_start_month)
-    dates = {c.date for c in schedule.checkpoints(action.timescales.all(), *window)} if window else set()
+    year_start_month = action.partnership.year_start_month
+    window = schedule.version_window(action.plan_version.year_start, year_start_month)
+    dates = {c.date for c in schedule.checkpoints(action.timescales.all(), *window, year_start_month)} if window else set()
     if due_date not in dates:
         raise TrackingError(f"{due_date:%-d %B %Y} is not one of this action's check-points.")
     if CheckpointRecord.objects.filter(action=action, due_date=due_date).exists():
@@ -196,7 +197,9 @@ def is_complete(action) -> bool:
     """Complete when set so on the action or in its latest progress update."""
     from .choices import ActionStatus
 
-    latest = action.updates.order_by("-period_start", "-created_at").first()
+    # Read through ``updates.all()`` so a prefetch serves every action in one query.
+    updates = sorted(action.updates.all(), key=lambda u: (u.period_start, u.created_at), reverse=True)
+    latest = updates[0] if updates else None
     return action.status == ActionStatus.COMPLETE or (latest is not None and latest.status == ActionStatus.COMPLETE)
 
 
@@ -211,9 +214,12 @@ def plan_refresh(*, actor, version, label: str) -> PlanVersion:
     label = " ".join(label.split())
     if not label:
         raise TrackingError("Give the new version a label, for example '2018 – 2019 Version'.")
+    if len(label) > 100:
+        raise TrackingError("The label must be 100 characters or fewer.")
     if version.plan.versions.filter(label__iexact=label).exists():
         raise TrackingError(f"'{version.plan.title}' already has a version called '{label}'.")
-    actions = list(version.actions.select_related("theme").prefetch_related("owners", "timescales").order_by("sort_key"))
+    actions = list(version.actions.select_related("theme").prefetch_related("owners", "timescales", "updates")
+                   .order_by("sort_key"))
     closed = [a for a in actions if is_complete(a)]
     carried = [a for a in actions if a not in closed]
     next_year = version.year_start + 1 if version.year_start else None
@@ -235,8 +241,9 @@ def plan_refresh(*, actor, version, label: str) -> PlanVersion:
         copy = object_create(actor=actor, instance=Action(
             partnership=new.partnership, plan_version=new, theme=themes[action.theme_id], ref=action.ref,
             text=action.text, who_text=action.who_text, timescale_text=action.timescale_text,
-            outcomes=action.outcomes, notes=action.notes, tags=action.tags, previous=action,
-            status="" if action.status == "complete" else action.status,
+            outcomes=action.outcomes, tags=action.tags, previous=action, status=action.status,
+            notes=(f"{action.notes}\n" if action.notes else "")
+            + f"Carried forward from {version.label}: its dates have moved on a year; check them.",
         ))
         for owner in action.owners.all():
             object_create(actor=actor, instance=ActionOwner(
@@ -248,7 +255,16 @@ def plan_refresh(*, actor, version, label: str) -> PlanVersion:
         for part in action.timescales.all():
             object_create(actor=actor, instance=Timescale(
                 partnership=new.partnership, action=copy, position=part.position, kind=part.kind, text=part.text,
-                due_date=part.due_date, start_date=part.start_date, cadence=part.cadence, season=part.season,
-                count=part.count, unit=part.unit,
+                due_date=_a_year_later(part.due_date), start_date=_a_year_later(part.start_date),
+                cadence=part.cadence, season=part.season, count=part.count, unit=part.unit,
             ))
     return new
+
+
+def _a_year_later(day):
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)

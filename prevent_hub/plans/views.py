@@ -86,8 +86,8 @@ def action_detail_context(action, request):
         "mitigations": action.mitigations.order_by("created_at"),
         "checkpoints": [(point, records.get(point.date)) for point in points],
         "today": timezone.localdate(),
-        "can_report": has_perm(request.user, "plans.add_progressupdate", partnership),
-        "can_mark": has_perm(request.user, "plans.add_checkpointrecord", partnership),
+        "can_report": selectors.may_report_on(request.user, action, "plans.add_progressupdate"),
+        "can_mark": selectors.may_report_on(request.user, action, "plans.add_checkpointrecord"),
         "can_mitigate": has_perm(request.user, "plans.add_mitigatingaction", partnership),
         "mitigation_form": forms.MitigationForm(),
     }
@@ -106,6 +106,7 @@ action_views = ModelViews(
              ("Status", lambda a: a.get_status_display() or "Not set: worked out from dates and updates"),
              ("Who (as written)", "who_text"), ("Timescale (as written)", "timescale_text"), ("Notes", "notes")),
     only=("list", "detail", "edit", "history", "export"),
+    history_related=("updates", "checkpoint_records", "mitigations", "owners", "timescales"),
 )
 
 
@@ -293,11 +294,15 @@ def corrections_from(post) -> dict:
 
 
 def as_of_from(request) -> dt.date:
-    """The day the dashboard looks from: ?as_of=YYYY-MM-DD, or today."""
+    """The day the dashboard looks from: ?as_of=YYYY-MM-DD, or today (also for a date no plan could have)."""
     try:
-        return dt.date.fromisoformat(request.GET.get("as_of", ""))
+        day = dt.date.fromisoformat(request.GET.get("as_of", ""))
     except ValueError:
         return timezone.localdate()
+    if not schedule.EARLIEST <= day <= schedule.LATEST:
+        messages.error(request, f"Choose a date between {schedule.EARLIEST.year} and {schedule.LATEST.year}; showing today.")
+        return timezone.localdate()
+    return day
 
 
 class VersionDashboardView(ObjectMixin, View):
@@ -343,7 +348,7 @@ class ProgressUpdateCreateView(ObjectMixin, View):
 
     def dispatch_checks(self):
         action = self.get_object()
-        if not has_perm(self.request.user, "plans.add_progressupdate", self.partnership):
+        if not selectors.may_report_on(self.request.user, action, "plans.add_progressupdate"):
             raise PermissionDenied
         return action
 
@@ -401,10 +406,15 @@ class PeriodLockView(ObjectMixin, View):
         version = self.get_object()
         if not has_perm(request.user, "plans.add_periodlock", self.partnership):
             raise PermissionDenied
+        url = self.url("plans:planversion_dashboard", pk=version.pk)
+        window = schedule.version_window(version.year_start, self.partnership.year_start_month)
         try:
             period_start = dt.date.fromisoformat(request.POST.get("period_start", ""))
         except ValueError:
-            raise Http404
+            period_start = None
+        if period_start is None or (window and not window[0] <= period_start <= window[1]):
+            messages.error(request, "That period is not in this plan version's year; nothing was locked.")
+            return HttpResponseRedirect(url)
         period = schedule.period_containing(period_start, self.partnership.year_start_month)
         try:
             if request.POST.get("operation") == "unlock":
@@ -415,7 +425,6 @@ class PeriodLockView(ObjectMixin, View):
                 messages.success(request, f"{period.label} locked: no more updates can be added for it.")
         except services.TrackingError as error:
             messages.error(request, str(error))
-        url = self.url("plans:planversion_dashboard", pk=version.pk)
         return HttpResponseRedirect(f"{url}?as_of={period.start.isoformat()}")
 
 
@@ -448,7 +457,7 @@ class ActionSubmitView(ObjectMixin, View):
 
     def post(self, request, *args, **kwargs):
         action = self.get_object()
-        if not has_perm(request.user, self.permission, self.partnership):
+        if not selectors.may_report_on(request.user, action, self.permission):
             raise PermissionDenied
         message = self.save(action)
         (messages.success if message[0] else messages.error)(request, message[1])
@@ -568,7 +577,7 @@ class PlanRefreshView(ObjectMixin, View):
         return HttpResponseRedirect(new.get_absolute_url())
 
     def render_page(self, version, *, label, error=None, status=200):
-        actions = list(version.actions.prefetch_related("updates").order_by("sort_key"))
+        actions = list(version.actions.prefetch_related("updates").order_by("sort_key"))  # is_complete reads these
         closing = [a for a in actions if services.is_complete(a)]
         context = self.base_context(object=version, label=label, error=error, closing=closing,
                                     carrying=len(actions) - len(closing))

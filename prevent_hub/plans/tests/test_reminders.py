@@ -162,3 +162,25 @@ def test_the_command_queues_or_sends_and_refuses_a_bad_date(owners, smtp_server,
 def test_the_owner_update_page_is_public_but_only_with_a_valid_token(client, db):
     response = client.get(reverse("owner_links:owner_update", kwargs={"token": "nothing"}))
     assert response.status_code == 404
+
+
+def test_a_newer_link_retires_the_older_one_so_an_action_is_updated_once_per_email_chain(sent, client):
+    (_, karen, _), smtp_server = sent
+    first = link_in(messages_to(smtp_server, karen.email)[0])
+    send_reminders(MARCH_20 + dt.timedelta(days=7))  # a chaser with a new link
+    second = link_in(messages_to(smtp_server, karen.email)[-1])
+    assert first != second
+    assert client.get(first).status_code == 404  # superseded
+    data = {"period_start": "2018-01-01", "status": "on_track", "rag": "green", "narrative": "Live"}
+    assert client.post(second, data).status_code == 200
+    assert client.post(first, data).status_code == 404
+    assert ProgressUpdate.objects.count() == 1
+
+
+def test_completed_actions_are_not_chased(owners, smtp_server):
+    version, karen, _ = owners
+    action = version.actions.get(ref="5.2")
+    action.status = "complete"
+    action.save()
+    send_reminders(MARCH_20)
+    assert messages_to(smtp_server, karen.email) == []

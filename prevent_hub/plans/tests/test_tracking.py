@@ -2,10 +2,12 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from prevent_hub.audit.models import AccessLog
 from prevent_hub.core.roles import Role
@@ -31,7 +33,6 @@ def test_periods_are_quarters_of_the_partnerships_year():
     period = schedule.period_containing(JAN_15, year_start_month=4)
     assert (period.start, period.end, period.label) == (D(2018, 1, 1), D(2018, 3, 31), "Q4 2017/18")
     assert schedule.period_containing(D(2017, 4, 1)).label == "Q1 2017/18"
-    assert schedule.period_containing(D(2018, 1, 15), year_start_month=1).label == "Q1 2018/19"
     assert [p.label for p in schedule.periods_between(D(2017, 4, 1), D(2018, 3, 31))] == [
         "Q1 2017/18", "Q2 2017/18", "Q3 2017/18", "Q4 2017/18"]
 
@@ -41,16 +42,33 @@ def test_periods_are_quarters_of_the_partnerships_year():
     [
         (Cadence.MONTHLY, "", D(2017, 11, 1), [D(2017, 11, 30), D(2017, 12, 31), D(2018, 1, 31), D(2018, 2, 28), D(2018, 3, 31)]),
         (Cadence.QUARTERLY, "", D(2017, 11, 1), [D(2017, 12, 31), D(2018, 3, 31)]),
-        (Cadence.BIANNUAL, "", D(2017, 11, 1), [D(2017, 11, 30)]),
+        (Cadence.BIANNUAL, "", D(2017, 11, 1), []),  # the first six months end in April 2018
         (Cadence.TERMLY, "", D(2017, 10, 1), [D(2017, 12, 31)]),
         (Cadence.ANNUAL, "spring", D(2017, 4, 1), [D(2017, 5, 31)]),
         (Cadence.ANNUAL, "", D(2017, 4, 1), [D(2018, 3, 31)]),
     ],
 )
 def test_each_occurrence_of_a_cadence_is_a_checkpoint(cadence, season, start, expected):
+    """Each occurrence is due by the end of its span: the month, the quarter, six months, the year."""
     assert schedule.occurrences(cadence, season, start, D(2018, 3, 31), 4)[: len(expected)] == expected
     if cadence == Cadence.TERMLY:
         assert schedule.occurrences(cadence, season, start, D(2018, 3, 31), 4) == expected
+
+
+def test_twice_yearly_and_latest_occurrence_rules():
+    assert schedule.occurrences(Cadence.BIANNUAL, "", D(2017, 4, 1), D(2018, 3, 31), 4) == [D(2017, 9, 30), D(2018, 3, 31)]
+    monthly = [type("Part", (), {"kind": TimescaleKind.CADENCE, "cadence": Cadence.MONTHLY, "season": "",
+                                 "start_date": D(2017, 11, 1), "text": "Monthly", "due_date": None})()]
+    window = (D(2017, 4, 1), D(2018, 3, 31))
+    # The latest past occurrence (31 Dec) done: nothing overdue; an older missed month is history, not overdue.
+    state = schedule.schedule_state(monthly, {D(2017, 12, 31)}, as_of=JAN_15, window=window)
+    assert state.overdue == []
+    state = schedule.schedule_state(monthly, set(), as_of=JAN_15, window=window)
+    assert [c.date for c in state.overdue] == [D(2017, 12, 31)]
+
+
+def test_a_calendar_year_partnership_labels_quarters_by_year():
+    assert schedule.period_containing(D(2018, 1, 15), year_start_month=1).label == "Q1 2018"
 
 
 @pytest.fixture
@@ -61,7 +79,8 @@ def seed_version(db):
     return version
 
 
-OVERDUE_ON_JAN_15 = {"1.2", "2.1", "2.2", "3.1", "3.3", "3.5", "4.1", "4.3", "4.4", "5.4", "6.5"}
+# 4.3 "Bi-annual meetings from November 2017" is first due by the end of April 2018.
+OVERDUE_ON_JAN_15 = {"1.2", "2.1", "2.2", "3.1", "3.3", "3.5", "4.1", "4.4", "5.4", "6.5"}
 DUE_SOON_ON_JAN_15 = {"2.2", "3.1", "3.3", "5.2", "5.3", "5.4"}
 
 
@@ -88,22 +107,27 @@ def test_the_dashboard_page_shows_the_same_lists(client, seed_version):
     assert response.status_code == 200
     assert {s.action.ref for s in response.context["overdue"]} == OVERDUE_ON_JAN_15
     page = response.content.decode()
-    assert "Overdue (11)" in page and "Due in the next 30 days (6)" in page
+    assert "Overdue (10)" in page and "Due in the next 30 days (6)" in page
     assert "Actions by RAG rating and theme" in page  # the chart's accessible table
     assert "Lock Q4 2017/18" not in page  # a board viewer cannot lock periods
 
 
 def test_a_checkpoint_marked_done_or_an_update_this_period_changes_the_picture(seed_version):
     action = seed_version.actions.get(ref="1.2")
-    CheckpointRecord.objects.create(partnership=action.partnership, action=action, due_date=D(2017, 12, 31),
-                                    outcome=CheckpointOutcome.DONE)
     five_two = seed_version.actions.get(ref="5.2")
-    ProgressUpdate.objects.create(partnership=action.partnership, action=five_two, period_start=D(2018, 1, 1),
-                                  status=ActionStatus.ON_TRACK, rag="green", narrative="Live", author_name="Karen")
+    with time_machine.travel(dt.datetime(2018, 1, 10, 12, tzinfo=dt.timezone.utc)):
+        CheckpointRecord.objects.create(partnership=action.partnership, action=action, due_date=D(2017, 12, 31),
+                                        outcome=CheckpointOutcome.DONE)
+        ProgressUpdate.objects.create(partnership=action.partnership, action=five_two, period_start=D(2018, 1, 1),
+                                      status=ActionStatus.ON_TRACK, rag="red", narrative="Live", author_name="Karen")
     states = {s.action.ref: s for s in selectors.dashboard(seed_version, JAN_15)["states"]}
     assert not states["1.2"].schedule.overdue
     assert (states["5.2"].status, states["5.2"].derived) == (ActionStatus.ON_TRACK, False)
     assert "Reported for Q4 2017/18 by Karen" == states["5.2"].reason
+    assert states["5.2"].rag == "red"  # the owner's own rating, not one worked out from the status
+    # Looking from a day before those were recorded, the picture is as it was then.
+    earlier = {s.action.ref: s for s in selectors.dashboard(seed_version, D(2018, 1, 9))["states"]}
+    assert earlier["1.2"].schedule.overdue and not earlier["5.2"].updated_this_period
 
 
 def _bulk_actions(version, count):
@@ -143,10 +167,19 @@ def test_action_list_filters(client, seed_version):
     assert refs("?q=newsletter") >= {"6.5"}
 
 
+def owner_of(action, role):
+    """A user with ``role`` who is the directory person named as the action's (first) owner."""
+    user = user_with(role, action.partnership)
+    person = action.owners.exclude(person=None).first().person
+    person.user = user
+    person.save()
+    return user
+
+
 @pytest.fixture
 def reporting(client, seed_version):
-    client.force_login(user_with(Role.ACTION_OWNER, seed_version.partnership))
     action = seed_version.actions.get(ref="5.2")
+    client.force_login(owner_of(action, Role.ACTION_OWNER))
     client.url = reverse("plans:progressupdate_add", kwargs={"partnership": "alpha", "pk": action.pk})
     client.action = action
     return client
@@ -205,14 +238,14 @@ def test_only_coordinators_can_enter_an_update_on_an_owners_behalf(client, seed_
     assert "on_behalf_of" in client.get(url).context["form"].fields
     client.post(url, update_data(on_behalf_of="Karen Thomas"))
     assert ProgressUpdate.objects.get().on_behalf_of == "Karen Thomas"
-    client.force_login(user_with(Role.ACTION_OWNER, seed_version.partnership))
+    client.force_login(owner_of(action, Role.ACTION_OWNER))
     assert "on_behalf_of" not in client.get(url).context["form"].fields
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_reporting_progress_by_role(client, seed_version, role):
     action = seed_version.actions.get(ref="5.2")
-    client.force_login(user_with(role, seed_version.partnership))
+    client.force_login(owner_of(action, role))  # owners and leads report on their own actions
     url = reverse("plans:progressupdate_add", kwargs={"partnership": "alpha", "pk": action.pk})
     allowed = role in {Role.PARTNERSHIP_ADMIN, Role.COORDINATOR, Role.ACTION_OWNER, Role.PREVENT_LEAD}
     readers = allowed or role in {Role.CHANNEL_CHAIR, Role.POLICE_PREVENT, Role.PANEL_MEMBER, Role.BOARD_VIEWER}
@@ -223,6 +256,22 @@ def test_reporting_progress_by_role(client, seed_version, role):
     assert response.status_code == (302 if allowed else expected)
     if not allowed:
         assert row_counts() == before
+
+
+@pytest.mark.parametrize("role", [Role.ACTION_OWNER, Role.PREVENT_LEAD])
+def test_owners_report_only_on_their_own_actions(client, seed_version, role):
+    own, other = seed_version.actions.get(ref="5.2"), seed_version.actions.get(ref="1.2")
+    client.force_login(owner_of(own, role))
+    before = row_counts()
+    for url, data in (
+        (reverse("plans:progressupdate_add", kwargs={"partnership": "alpha", "pk": other.pk}), update_data()),
+        (reverse("plans:checkpointrecord_add", kwargs={"partnership": "alpha", "pk": other.pk}),
+         {"due_date": "2017-12-31", "outcome": "done"}),
+    ):
+        assert client.post(url, data).status_code == 403
+    assert row_counts() == before
+    assert "Report progress" not in client.get(other.get_absolute_url()).content.decode()
+    assert "Report progress" in client.get(own.get_absolute_url()).content.decode()
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
@@ -267,7 +316,7 @@ PLAN_READERS = REPORTERS | {Role.CHANNEL_CHAIR, Role.POLICE_PREVENT, Role.PANEL_
 @pytest.mark.parametrize("role", ALL_ROLES)
 def test_marking_a_checkpoint_by_role(client, seed_version, role):
     action = seed_version.actions.get(ref="1.2")
-    client.force_login(user_with(role, seed_version.partnership))
+    client.force_login(owner_of(action, role))
     url = reverse("plans:checkpointrecord_add", kwargs={"partnership": "alpha", "pk": action.pk})
     response = client.post(url, {"due_date": "2017-12-31", "outcome": "done", "note": "Platform options paper"})
     expected = 302 if role in REPORTERS else (403 if role in PLAN_READERS else 404)
@@ -276,7 +325,7 @@ def test_marking_a_checkpoint_by_role(client, seed_version, role):
     assert records.exists() == (role in REPORTERS)
     if role in REPORTERS:
         assert change_log_rows(records.get(), "create").count() == 1
-        assert not {s.action.ref for s in selectors.dashboard(seed_version, JAN_15)["overdue"]} & {"1.2"}
+        assert not {s.action.ref for s in selectors.dashboard(seed_version, timezone.localdate())["overdue"]} & {"1.2"}
 
 
 def test_a_checkpoint_that_is_not_in_the_schedule_or_already_marked_is_refused(client, seed_version):
@@ -308,10 +357,11 @@ def test_recording_a_mitigating_action_by_role(client, seed_version, role):
 def test_the_dashboard_lists_status_changes_since_the_last_period(seed_version):
     partnership = seed_version.partnership
     changed, steady = seed_version.actions.get(ref="5.2"), seed_version.actions.get(ref="5.3")
-    for action, before, now in ((changed, "on_track", "at_risk"), (steady, "on_track", "on_track")):
-        for period_start, status in ((D(2017, 10, 1), before), (D(2018, 1, 1), now)):
-            ProgressUpdate.objects.create(partnership=partnership, action=action, period_start=period_start,
-                                          status=status, rag="green", narrative="x", author_name="K")
+    with time_machine.travel(dt.datetime(2018, 1, 12, 12, tzinfo=dt.timezone.utc)):
+        for action, before, now in ((changed, "on_track", "at_risk"), (steady, "on_track", "on_track")):
+            for period_start, status in ((D(2017, 10, 1), before), (D(2018, 1, 1), now)):
+                ProgressUpdate.objects.create(partnership=partnership, action=action, period_start=period_start,
+                                              status=status, rag="green", narrative="x", author_name="K")
     data = selectors.dashboard(seed_version, JAN_15)
     assert [(s.action.ref, s.previous_status, s.status) for s in data["changed"]] == [("5.2", "on_track", "at_risk")]
 
@@ -341,7 +391,8 @@ def test_the_annual_refresh_carries_open_actions_forward_and_closes_completed_on
     carried = new.actions.get(ref="1.2")
     assert carried.previous == seed_version.actions.get(ref="1.2")
     assert [o.person.name for o in carried.owners.all()] == ["John Coleman", "Helene Heath"]
-    assert carried.timescales.get().due_date == D(2017, 12, 31)  # kept, to be revised for the new year
+    assert carried.timescales.get().due_date == D(2018, 12, 31)  # moved on a year, flagged to check
+    assert "Carried forward from 2017 – 2018 Version" in carried.notes
     assert change_log_rows(new, "create").count() == 1
     # The same label again is refused, and nothing is written.
     before = row_counts()
@@ -360,3 +411,48 @@ def test_refreshing_by_role(client, seed_version, role):
     response = client.post(url, {"label": "Next"})
     assert response.status_code == (302 if role in editors else expected)
     assert seed_version.plan.versions.count() == (2 if role in editors else 1)
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
+def test_a_dashboard_date_no_plan_could_have_shows_today_with_a_message(client, seed_version, as_of):
+    client.force_login(user_with(Role.COORDINATOR, seed_version.partnership))
+    url = reverse("plans:planversion_dashboard", kwargs={"partnership": "alpha", "pk": seed_version.pk})
+    response = client.get(f"{url}?as_of={as_of}", follow=True)
+    assert response.status_code == 200 and response.context["as_of"] == timezone.localdate()
+    assert "Choose a date between 1990 and 2100" in response.content.decode()
+
+
+@pytest.mark.parametrize("period_start", ["1850-01-01", "9999-12-31", "0001-01-01", "not a date"])
+def test_a_period_outside_the_plans_year_cannot_be_locked(client, seed_version, period_start):
+    client.force_login(user_with(Role.COORDINATOR, seed_version.partnership))
+    url = reverse("plans:planversion_period_lock", kwargs={"partnership": "alpha", "pk": seed_version.pk})
+    response = client.post(url, {"period_start": period_start}, follow=True)
+    assert "not in this plan version" in response.content.decode()
+    assert not PeriodLock.objects.exists()
+
+
+def test_the_refresh_page_queries_do_not_grow_with_actions(client, seed_version):
+    client.force_login(user_with(Role.COORDINATOR, seed_version.partnership))
+    url = reverse("plans:planversion_refresh", kwargs={"partnership": "alpha", "pk": seed_version.pk})
+    client.get(url)
+    small = _queries(client, url)
+    _bulk_actions(seed_version, 100)
+    assert _queries(client, url) == small
+
+
+def test_a_refresh_label_over_100_characters_is_refused(client, seed_version):
+    client.force_login(user_with(Role.COORDINATOR, seed_version.partnership))
+    url = reverse("plans:planversion_refresh", kwargs={"partnership": "alpha", "pk": seed_version.pk})
+    response = client.post(url, {"label": "x" * 101})
+    assert response.status_code == 400 and "100 characters or fewer" in response.content.decode()
+    assert seed_version.plan.versions.count() == 1
+
+
+def test_an_actions_history_includes_its_updates_and_check_points(client, seed_version):
+    action = seed_version.actions.get(ref="1.2")
+    client.force_login(owner_of(action, Role.COORDINATOR))
+    client.post(reverse("plans:progressupdate_add", kwargs={"partnership": "alpha", "pk": action.pk}), update_data())
+    client.post(reverse("plans:checkpointrecord_add", kwargs={"partnership": "alpha", "pk": action.pk}),
+                {"due_date": "2017-12-31", "outcome": "done"})
+    page = client.get(reverse("plans:action_history", kwargs={"partnership": "alpha", "pk": action.pk})).content.decode()
+    assert "of progress update" in page and "of checkpoint record" in page and "Pilot running" in page
