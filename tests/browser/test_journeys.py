@@ -128,7 +128,7 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
         failures["plan import (errors)"] = run_axe(page)
     assert failures == {}, failures
     assert len(checked) >= 20, checked
-    for part in ("/plan-versions/", "/actions/"):
+    for part in ("/plan-versions/", "/actions/", "/reminder-emails/", "/plans/"):
         assert any(part in url for url in checked), (part, checked)
     assert page.foreign_requests == []
 
