@@ -9,6 +9,8 @@ urlpatterns = [
     path("p/<slug:partnership>/", include("prevent_hub.directory.urls")),
     path("p/<slug:partnership>/", include("prevent_hub.plans.urls")),
     path("update/", include("prevent_hub.plans.public_urls")),
+    path("p/<slug:partnership>/", include("prevent_hub.governance.urls")),
+    path("calendar/", include("prevent_hub.governance.public_urls")),
     path("p/<slug:partnership>/audit/", include("prevent_hub.audit.urls")),
 ]
 

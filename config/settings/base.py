@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "prevent_hub.accounts",
     "prevent_hub.directory",
     "prevent_hub.plans",
+    "prevent_hub.governance",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -35,6 +35,9 @@ _PLAN_MODELS = (
     "progressupdate", "checkpointrecord", "mitigatingaction", "periodlock", "ownerlink", "emaillog",
 )
 PLAN_EDITORS = DIRECTORY_EDITORS
+_GOVERNANCE_MODELS = (
+    "group", "reportingline", "seat", "termsofreference", "meeting", "attendance", "meetingitem", "obligation",
+)
 # Those who deliver actions report progress on them; coordinators can report on an owner's behalf.
 PROGRESS_REPORTERS = PLAN_EDITORS | {Role.ACTION_OWNER, Role.PREVENT_LEAD}
 
@@ -56,6 +59,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(PROGRESS_REPORTERS, "plans.add_progressupdate", "plans.add_checkpointrecord"),
     # Who was emailed when is for those who run the chasing.
     **_grant(PLAN_EDITORS, "plans.view_emaillog", "plans.view_ownerlink"),
+    # Governance: everyone reads groups, meetings and obligations; coordinators run them.
+    **_grant(PARTNERSHIP_WORKERS, *(f"governance.view_{m}" for m in _GOVERNANCE_MODELS)),
+    **_grant(PARTNERSHIP_WORKERS, *(f"governance.export_{m}" for m in _GOVERNANCE_MODELS)),
+    **_grant(PLAN_EDITORS, *(f"governance.{a}_{m}" for a in ("add", "change", "delete") for m in _GOVERNANCE_MODELS)),
     # Change history of ordinary records is visible to those who can edit them.
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),
     **_grant({Role.AUDITOR}, "audit.view_accesslog", "audit.verify_chain"),

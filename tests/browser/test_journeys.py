@@ -1,4 +1,5 @@
 """Real-browser journeys: sign in with MFA, see the demo directory, and axe on every page a coordinator reaches."""
+import datetime
 import re
 from collections import Counter
 from urllib.parse import urljoin, urlparse
@@ -11,6 +12,9 @@ from prevent_hub.core.roles import Role
 from prevent_hub.core.testing.factories import UserFactory, totp_secret
 from prevent_hub.directory.demo import load_warwickshire
 from prevent_hub.directory.models import Organisation
+from prevent_hub.governance.demo import load_warwickshire_governance
+from prevent_hub.governance.models import Group
+from prevent_hub.governance.services import meetings_generate
 from prevent_hub.plans.demo import SEED, load_warwickshire_plan
 from prevent_hub.plans.models import PlanVersion
 from prevent_hub.plans.reminders import owner_link_issue
@@ -25,6 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def demo():
     partnership, _ = load_warwickshire()
     load_warwickshire_plan(partnership)
+    load_warwickshire_governance(partnership)
     coordinator = UserFactory(email="coordinator@example.test", roles=[(partnership, Role.COORDINATOR)])
     return partnership, coordinator
 
@@ -102,7 +107,13 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
     action = version.actions.get(ref="5.2")
     owner_token = owner_link_issue(actor=None, action=action, person=action.owners.first().person,
                                    period_start=action.plan_version.issued_date)
-    for url in (f"/p/warwickshire/plan-versions/{version.pk}/dashboard/?as_of=2018-01-15",
+    strategy_group = Group.objects.get(short_name="PSG")
+    meeting = meetings_generate(actor=None, group=strategy_group, start=datetime.date(2018, 1, 1),
+                                end=datetime.date(2018, 3, 31))[0]
+    for url in ("/p/warwickshire/governance/diagram/", "/p/warwickshire/governance/attendance/?as_of=2018-03-20",
+                f"/p/warwickshire/groups/{strategy_group.pk}/", f"/p/warwickshire/meetings/{meeting.pk}/",
+                "/calendar/",
+                f"/p/warwickshire/plan-versions/{version.pk}/dashboard/?as_of=2018-01-15",
                 f"/p/warwickshire/plan-versions/{version.pk}/refresh/",
                 f"/p/warwickshire/actions/{version.actions.get(ref='1.2').pk}/",
                 f"/update/{owner_token}/", "/update/not-a-real-link/",

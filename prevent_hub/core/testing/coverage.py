@@ -20,6 +20,8 @@ PUBLIC_URL_NAMES = {
     "mfa_signup_webauthn",
     # An owner without an account, through an emailed single-use link (plans.reminders).
     "owner_links:owner_update",
+    # A calendar program fetching a user's private feed; the secret address is the key (governance).
+    "calendar:feed",
 }
 
 # Pages for any signed-in user about themselves; no partnership data on them.
@@ -44,6 +46,7 @@ SELF_SERVICE_URL_NAMES = {
     "mfa_edit_webauthn",
     "mfa_reauthenticate_webauthn",
     "mfa_trust",
+    "calendar:feed_manage",
 }
 
 # Filled by the role-matrix test classes as they are defined.

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from prevent_hub.directory.demo import load_warwickshire
+from prevent_hub.governance.demo import load_warwickshire_governance
 from prevent_hub.plans.demo import load_warwickshire_plan
 
 
@@ -14,3 +15,6 @@ class Command(BaseCommand):
         version = load_warwickshire_plan(partnership)
         if version is not None:
             self.stdout.write(f"Imported {version} with {version.actions.count()} actions.")
+        governance = load_warwickshire_governance(partnership)
+        if governance:
+            self.stdout.write(f"Added {governance} governance records (groups, reporting lines, seats, obligations).")

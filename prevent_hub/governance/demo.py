@@ -1,0 +1,94 @@
+"""The seed plan's groups and reporting lines (its Figure 1), seats and yearly obligations, as demo data."""
+import datetime as dt
+
+from django.db import transaction
+
+from prevent_hub.core.services import object_create
+from prevent_hub.directory.models import Organisation, Person
+from prevent_hub.plans.models import Action
+
+from .choices import GroupKind, SeatRole
+from .models import Group, Obligation, ReportingLine, Seat, TermsOfReference
+
+GROUPS = [
+    # name, short name, kind, cadence, secure, chair, purpose
+    ("Warwickshire Prevent Strategy Group", "PSG", GroupKind.STRATEGY_GROUP, "quarterly", False, "Phil Evans",
+     "Owns the action plan, monitors progress and agrees mitigating actions."),
+    ("Warwickshire Channel Panel", "Channel Panel", GroupKind.CHANNEL_PANEL, "monthly", True, "Dan Green",
+     "Reviews referred cases and agrees support plans."),
+    ("Schools Prevent Forum", "Schools Forum", GroupKind.FORUM, "biannual", False, None,
+     "Sharing of ideas and resources between schools (action 4.3)."),
+    ("FE Prevent Forum", "FE Forum", GroupKind.FORUM, "termly", False, None,
+     "Sharing of ideas and resources between further education colleges (action 4.4)."),
+    ("Safer Warwickshire Partnership Board", "SWPB", GroupKind.BOARD, "", False, None, ""),
+    ("Warwickshire Safeguarding Children's Board", "WSCB", GroupKind.BOARD, "", False, None, ""),
+    ("Warwickshire Safeguarding Adults Board", "WSAB", GroupKind.BOARD, "", False, None, ""),
+    ("Regional Prevent meetings", "Regional", GroupKind.REGIONAL, "quarterly", False, None,
+     "The Prevent Officer meets counterparts in other local authorities (action 6.2)."),
+]
+LINES = [
+    ("Warwickshire Channel Panel", "Warwickshire Prevent Strategy Group"),
+    ("Schools Prevent Forum", "Warwickshire Prevent Strategy Group"),
+    ("FE Prevent Forum", "Warwickshire Prevent Strategy Group"),
+    ("Warwickshire Prevent Strategy Group", "Safer Warwickshire Partnership Board"),
+    ("Warwickshire Prevent Strategy Group", "Warwickshire Safeguarding Children's Board"),
+    ("Warwickshire Prevent Strategy Group", "Warwickshire Safeguarding Adults Board"),
+    ("Regional Prevent meetings", "Warwickshire Prevent Strategy Group"),
+]
+# The plan's yearly obligations: (title, due, owner, group, plan action ref)
+OBLIGATIONS = [
+    ("Review the Strategy Group's terms of reference and membership", dt.date(2018, 7, 31),
+     "Chair of the Prevent Strategy Group", "Warwickshire Prevent Strategy Group", "2.3"),
+    ("Annual report to the SWPB, WSCB and WSAB", dt.date(2018, 7, 31), "Prevent Officer",
+     "Warwickshire Prevent Strategy Group", "2.4"),
+    ("Annual Prevent event and plan refresh", dt.date(2018, 5, 31), "Prevent Officer",
+     "Warwickshire Prevent Strategy Group", "2.5"),
+    ("Review the Channel Panel's terms of reference", dt.date(2018, 7, 31), "Channel Panel Chair",
+     "Warwickshire Channel Panel", "5.1"),
+    ("Counter Terrorism Local Profile (each spring)", dt.date(2018, 5, 31), "West Midlands Counter Terrorism Unit",
+     None, "6.3"),
+]
+
+
+@transaction.atomic
+def load_warwickshire_governance(partnership, *, actor=None) -> int:
+    """Create whatever part of the demo governance is missing; return how many records were added."""
+    added = 0
+    people = {p.name: p for p in Person.objects.filter(partnership=partnership)}
+    groups = {g.name: g for g in Group.objects.filter(partnership=partnership)}
+    for name, short, kind, cadence, secure, chair, purpose in GROUPS:
+        if name not in groups:
+            groups[name] = object_create(actor=actor, instance=Group(
+                partnership=partnership, name=name, short_name=short, kind=kind, cadence=cadence, is_secure=secure,
+                chair=people.get(chair), description=purpose,
+            ))
+            added += 1
+    existing = set(ReportingLine.objects.filter(partnership=partnership).values_list("from_group__name", "to_group__name"))
+    for source, target in LINES:
+        if (source, target) not in existing:
+            object_create(actor=actor, instance=ReportingLine(
+                partnership=partnership, from_group=groups[source], to_group=groups[target]))
+            added += 1
+    strategy = groups["Warwickshire Prevent Strategy Group"]
+    if not strategy.seats.exists():
+        for org in Organisation.objects.filter(partnership=partnership, is_specified_authority=True).order_by("name"):
+            object_create(actor=actor, instance=Seat(partnership=partnership, group=strategy, organisation=org,
+                                                     role=SeatRole.MEMBER))
+            added += 1
+    for group_name, action_ref in (("Warwickshire Prevent Strategy Group", "2.3"), ("Warwickshire Channel Panel", "5.1")):
+        group = groups[group_name]
+        if not group.terms.exists():
+            object_create(actor=actor, instance=TermsOfReference(
+                partnership=partnership, group=group, version_label="July 2017", approved_on=dt.date(2017, 7, 31),
+                next_review=dt.date(2018, 7, 31), text=f"Reviewed every year (plan action {action_ref}).",
+            ))
+            added += 1
+    if not Obligation.objects.filter(partnership=partnership).exists():
+        actions = {a.ref: a for a in Action.objects.filter(partnership=partnership, plan_version__label="2017 – 2018 Version")}
+        for title, due, owner, group_name, ref in OBLIGATIONS:
+            object_create(actor=actor, instance=Obligation(
+                partnership=partnership, title=title, due_date=due, owner_text=owner,
+                group=groups.get(group_name) if group_name else None, plan_action=actions.get(ref),
+            ))
+            added += 1
+    return added

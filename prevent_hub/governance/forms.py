@@ -1,0 +1,118 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from prevent_hub.core.forms import DateInput, PartnershipModelForm
+from prevent_hub.plans.models import Theme
+
+from .choices import AttendanceStatus
+from .models import Group, Meeting, MeetingItem, Obligation, ReportingLine, Seat, TermsOfReference
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class GroupForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = Group
+        fields = ["name", "short_name", "kind", "chair", "cadence", "is_secure", "description"]
+
+
+class ReportingLineForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = ReportingLine
+        fields = ["from_group", "to_group"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from_group") and data.get("from_group") == data.get("to_group"):
+            raise forms.ValidationError(_("A group cannot report to itself."))
+        return data
+
+
+class SeatForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = Seat
+        fields = ["group", "organisation", "person", "role", "start_date", "end_date"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+            self.add_error("end_date", _("The end date must be on or after the start date."))
+        if not data.get("organisation") and not data.get("person"):
+            raise forms.ValidationError(_("Choose the organisation, the representative, or both."))
+        return data
+
+
+class TermsOfReferenceForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = TermsOfReference
+        fields = ["group", "version_label", "approved_on", "next_review", "text"]
+        widgets = {"approved_on": DateInput(), "next_review": DateInput()}
+
+
+class MeetingForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = Meeting
+        fields = ["group", "starts_at", "ends_at", "location", "status", "agenda", "minutes"]
+        widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput()}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", _("The meeting must end after it starts."))
+        group = data.get("group")
+        if group is not None and group.is_secure:
+            # A secure group's business (Channel case discussion) belongs in case management, not here.
+            for field in ("agenda", "minutes"):
+                if data.get(field):
+                    self.add_error(field, _("%(group)s is a secure group: keep its business out of the general record.")
+                                   % {"group": group})
+        return data
+
+
+class ObligationForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = Obligation
+        fields = ["title", "due_date", "owner_text", "group", "plan_action", "status"]
+        widgets = {"due_date": DateInput()}
+
+
+class AttendanceForm(forms.Form):
+    """One row per organisation with a seat: how it was represented."""
+
+    def __init__(self, *args, organisations, current, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("Not recorded"))] + list(AttendanceStatus.choices)
+        self.organisations = organisations
+        for org in organisations:
+            self.fields[f"org_{org.pk}"] = forms.ChoiceField(label=str(org), choices=choices, required=False,
+                                                             initial=current.get(org.pk, ""))
+
+
+class MeetingItemForm(forms.ModelForm):
+    plan_theme = forms.ModelChoiceField(
+        queryset=Theme.objects.none(), required=False, label=_("Add it to the action plan, under theme"),
+        help_text=_("An action arising added to the plan is tracked like any other action."),
+    )
+
+    class Meta:
+        model = MeetingItem
+        fields = ["kind", "text", "owner_text", "due_date"]
+        widgets = {"due_date": DateInput(), "kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan_theme"].queryset = Theme.objects.filter(partnership=partnership).select_related(
+            "plan_version__plan").order_by("-plan_version__year_start", "number")
+        self.fields["plan_theme"].label_from_instance = lambda t: f"{t.plan_version} – {t}"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("plan_theme") and data.get("kind") != MeetingItem.Kind.ACTION:
+            self.add_error("plan_theme", _("Only an action arising can be added to the plan."))
+        return data

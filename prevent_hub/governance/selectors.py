@@ -1,0 +1,113 @@
+"""Reads for governance: attendance compliance, the reporting-lines diagram, calendars."""
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from prevent_hub.directory.models import Organisation
+from prevent_hub.directory.selectors import with_lead_status
+from prevent_hub.plans import schedule
+
+from .choices import ATTENDED, GroupKind, MeetingStatus
+from .models import Attendance, Group, Meeting, ReportingLine
+
+
+def last_four_quarters(as_of: dt.date, year_start_month: int) -> tuple[dt.date, dt.date]:
+    """The four reporting periods ending with the one that contains ``as_of``."""
+    current = schedule.period_containing(as_of, year_start_month)
+    first = schedule.period_containing(schedule.add_months(current.start, -9), year_start_month)
+    return first.start, current.end
+
+
+@dataclass
+class ComplianceRow:
+    organisation: Organisation
+    attended: int
+    meetings: int
+    no_lead: bool
+
+    @property
+    def rate(self) -> int | None:
+        """Per cent of meetings attended (in person or by a deputy), rounded; None when there were none."""
+        return round(100 * self.attended / self.meetings) if self.meetings else None
+
+
+def attendance_compliance(partnership, as_of: dt.date) -> dict:
+    """Strategy Group attendance per organisation over the last four quarters, with no-lead flags.
+
+    Every specified authority is listed, and every other organisation that attended or
+    holds a seat. Meetings count once held (or, before the minutes are in, once past).
+    """
+    start, end = last_four_quarters(as_of, partnership.year_start_month)
+    meetings = Meeting.objects.filter(
+        partnership=partnership, group__kind=GroupKind.STRATEGY_GROUP,
+        starts_at__date__gte=start, starts_at__date__lte=min(end, as_of),
+    ).exclude(status=MeetingStatus.CANCELLED)
+    total = meetings.count()
+    attended = dict(
+        Attendance.objects.filter(meeting__in=meetings, status__in=ATTENDED)
+        .values_list("organisation").annotate(n=Count("meeting", distinct=True))
+    )
+    seated = Q(pk__in=Group.objects.filter(partnership=partnership, kind=GroupKind.STRATEGY_GROUP)
+               .values("seats__organisation"))
+    organisations = with_lead_status(
+        Organisation.objects.filter(partnership=partnership).filter(
+            Q(is_specified_authority=True) | Q(pk__in=attended.keys()) | seated)
+    ).select_related("partnership").order_by("name")
+    rows = [
+        ComplianceRow(organisation=org, attended=attended.get(org.pk, 0), meetings=total,
+                      no_lead=org.is_specified_authority and not org.has_current_lead)
+        for org in organisations
+    ]
+    return {"start": start, "end": end, "meetings": total, "rows": rows}
+
+
+@dataclass
+class Box:
+    group: Group
+    x: int
+    y: int
+    width: int = 200
+    height: int = 48
+
+
+def reporting_diagram(partnership) -> dict:
+    """Lay the groups out in rows by how far up the reporting chain they are (boards at the top)."""
+    groups = list(Group.objects.filter(partnership=partnership).select_related("partnership").order_by("name"))
+    lines = list(ReportingLine.objects.filter(partnership=partnership)
+                 .select_related("from_group__partnership", "to_group__partnership"))
+    parents = {g.pk: [line.to_group_id for line in lines if line.from_group_id == g.pk] for g in groups}
+    level: dict[int, int] = {}
+
+    def depth(pk, seen=()):
+        # A group's row is one below the highest group it reports to; loops are cut.
+        if pk in level:
+            return level[pk]
+        ups = [p for p in parents[pk] if p not in seen]
+        level[pk] = 0 if not ups else 1 + max(depth(p, (*seen, pk)) for p in ups)
+        return level[pk]
+
+    for group in groups:
+        depth(group.pk)
+    rows: dict[int, list[Group]] = {}
+    for group in groups:
+        rows.setdefault(level[group.pk], []).append(group)
+    boxes, gap_x, gap_y = {}, 30, 90
+    width = max((len(r) for r in rows.values()), default=1) * (200 + gap_x) + gap_x
+    for row, members in sorted(rows.items()):
+        offset = (width - len(members) * (200 + gap_x) + gap_x) // 2
+        for index, group in enumerate(members):
+            boxes[group.pk] = Box(group=group, x=offset + index * (200 + gap_x), y=20 + row * gap_y)
+    arrows = [
+        {"x1": boxes[line.from_group_id].x + 100, "y1": boxes[line.from_group_id].y,
+         "x2": boxes[line.to_group_id].x + 100, "y2": boxes[line.to_group_id].y + 48, "line": line}
+        for line in lines
+    ]
+    height = 20 + (max(rows, default=0) + 1) * gap_y
+    return {"boxes": list(boxes.values()), "arrows": arrows, "width": width, "height": height, "lines": lines}
+
+
+def visible_meetings(user, partnership_ids):
+    """Meetings for a calendar: every group's, in the partnerships the user works in."""
+    return (Meeting.objects.filter(partnership_id__in=partnership_ids).exclude(status=MeetingStatus.CANCELLED)
+            .select_related("group", "partnership").order_by("starts_at"))

@@ -1,0 +1,107 @@
+"""Writes for governance: meetings from a group's cadence, attendance, actions arising, calendar feeds."""
+import datetime as dt
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from prevent_hub.core.services import object_create, object_update
+from prevent_hub.plans.choices import Cadence, TimescaleKind
+from prevent_hub.plans.models import Action, Timescale
+
+from .models import Attendance, CalendarFeed, Meeting, MeetingItem
+
+# Meetings generated from a cadence fall on the 15th of the month, at 10:00, one per span.
+MONTHS_BETWEEN = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.TERMLY: 4, Cadence.BIANNUAL: 6, Cadence.ANNUAL: 12}
+
+
+class GovernanceError(ValueError):
+    """A request the rules refuse; the message says why."""
+
+
+@transaction.atomic
+def meetings_generate(*, actor, group, start: dt.date, end: dt.date, at: dt.time = dt.time(10, 0)) -> list[Meeting]:
+    """Plan the group's meetings from its cadence between two dates, skipping days that already have one."""
+    step = MONTHS_BETWEEN.get(group.cadence)
+    if step is None:
+        raise GovernanceError(f"{group} has no regular cadence to plan meetings from; add meetings one at a time.")
+    if end < start or (end - start).days > 3 * 366:
+        raise GovernanceError("Choose an end date after the start, no more than three years on.")
+    existing = set(group.meetings.values_list("starts_at__date", flat=True))
+    created, month = [], dt.date(start.year, start.month, 1)
+    tz = timezone.get_current_timezone()
+    while month <= end:
+        day = month.replace(day=15)
+        if start <= day <= end and day not in existing:
+            starts = dt.datetime.combine(day, at, tzinfo=tz)
+            created.append(object_create(actor=actor, instance=Meeting(
+                partnership=group.partnership, group=group, starts_at=starts, ends_at=starts + dt.timedelta(hours=2),
+                from_cadence=True,
+            )))
+        year, index = divmod(month.month - 1 + step, 12)
+        month = dt.date(month.year + year, index + 1, 1)
+    return created
+
+
+@transaction.atomic
+def attendance_record(*, actor, meeting, organisation, status: str, person=None) -> Attendance:
+    """Record (or correct) one organisation's attendance at a meeting."""
+    current = Attendance.objects.filter(meeting=meeting, organisation=organisation).first()
+    if current is None:
+        return object_create(actor=actor, instance=Attendance(
+            partnership=meeting.partnership, meeting=meeting, organisation=organisation, person=person, status=status,
+        ))
+    current.status, current.person = status, person
+    current, _ = object_update(actor=actor, instance=current, expected_version=current.version)
+    return current
+
+
+@transaction.atomic
+def meeting_item_create(*, actor, meeting, kind: str, text: str, owner_text: str = "", due_date=None,
+                        plan_theme=None) -> MeetingItem:
+    """Record a decision or an action arising; an action arising can become a tracked plan action."""
+    plan_action = None
+    if kind == MeetingItem.Kind.ACTION and plan_theme is not None:
+        plan_action = _plan_action_from(actor, meeting, plan_theme, text, owner_text, due_date)
+    return object_create(actor=actor, instance=MeetingItem(
+        partnership=meeting.partnership, meeting=meeting, kind=kind, text=text, owner_text=owner_text,
+        due_date=due_date, plan_action=plan_action,
+    ))
+
+
+def _plan_action_from(actor, meeting, theme, text, owner_text, due_date) -> Action:
+    if theme.partnership_id != meeting.partnership_id:
+        raise GovernanceError("That theme belongs to another partnership.")
+    taken = [a.ref for a in theme.actions.all()]
+    numbers = [int(ref.split(".")[1]) for ref in taken if ref.count(".") == 1 and ref.split(".")[1].isdigit()]
+    ref = f"{theme.number}.{max(numbers, default=0) + 1}"
+    timescale_text = f"{due_date:%B %Y}" if due_date else ""
+    action = object_create(actor=actor, instance=Action(
+        partnership=meeting.partnership, plan_version=theme.plan_version, theme=theme, ref=ref, text=text,
+        who_text=owner_text, timescale_text=timescale_text, notes=f"Action arising from {meeting}.",
+    ))
+    if due_date:
+        object_create(actor=actor, instance=Timescale(
+            partnership=meeting.partnership, action=action, kind=TimescaleKind.DUE, text=timescale_text,
+            due_date=due_date,
+        ))
+    return action
+
+
+def feed_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def calendar_feed_create(*, user) -> str:
+    """A new private feed address for ``user`` (any older one stops working). Returns the secret token."""
+    calendar_feed_revoke(user=user)
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.create(user=user, token_hash=feed_token_hash(token))
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, user) -> int:
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -1,0 +1,250 @@
+"""Governance rules: the seed's groups, attendance compliance, calendars, actions arising, secure groups."""
+import datetime as dt
+
+import icalendar
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from prevent_hub.audit.models import AccessLog
+from prevent_hub.core.roles import Role
+from prevent_hub.core.testing.factories import OrganisationFactory, PartnershipFactory, PreventLeadFactory
+from prevent_hub.core.testing.matrix import change_log_rows, user_with
+from prevent_hub.directory.demo import load_warwickshire
+from prevent_hub.governance import selectors, services
+from prevent_hub.governance.demo import load_warwickshire_governance
+from prevent_hub.governance.models import Attendance, Group, Meeting, MeetingItem, Seat
+from prevent_hub.plans import selectors as plan_selectors
+from prevent_hub.plans.demo import load_warwickshire_plan
+from prevent_hub.plans.models import Theme
+
+D = dt.date
+TZ = dt.timezone.utc
+
+
+@pytest.fixture
+def warwickshire(db):
+    partnership, _ = load_warwickshire()
+    load_warwickshire_plan(partnership)
+    load_warwickshire_governance(partnership)
+    return partnership
+
+
+def test_the_demo_holds_the_seeds_groups_and_reporting_lines(warwickshire):
+    groups = {g.short_name: g for g in Group.objects.filter(partnership=warwickshire)}
+    assert set(groups) == {"PSG", "Channel Panel", "Schools Forum", "FE Forum", "SWPB", "WSCB", "WSAB", "Regional"}
+    assert groups["Channel Panel"].is_secure and groups["Channel Panel"].cadence == "monthly"
+    assert groups["PSG"].chair.name == "Phil Evans"
+    assert {line.to_group.short_name for line in groups["PSG"].reports_to.all()} == {"SWPB", "WSCB", "WSAB"}
+    assert {line.from_group.short_name for line in groups["PSG"].receives_reports_from.all()} == {
+        "Channel Panel", "Schools Forum", "FE Forum", "Regional"}
+    assert load_warwickshire_governance(warwickshire) == 0  # loading again adds nothing
+
+
+def test_the_diagram_is_drawn_from_the_data_with_a_text_alternative(client, warwickshire):
+    client.force_login(user_with(Role.BOARD_VIEWER, warwickshire))
+    page = client.get(reverse("governance:diagram", kwargs={"partnership": "warwickshire"})).content.decode()
+    assert page.count("<rect") == 8 and page.count("<line") == 7
+    assert 'role="img"' in page and "The same reporting lines are listed as text" in page
+    assert "Warwickshire Channel Panel</a> reports to <a" in page
+    layout = selectors.reporting_diagram(warwickshire)
+    rows = {box.group.short_name: box.y for box in layout["boxes"]}
+    assert rows["SWPB"] < rows["PSG"] < rows["Channel Panel"]  # boards at the top, the panel below the PSG
+
+
+def _strategy_group(partnership):
+    return Group.objects.create(partnership=partnership, name="Strategy Group", kind="strategy_group",
+                                cadence="quarterly")
+
+
+def test_attendance_compliance_over_four_quarterly_meetings_with_exact_numbers(db):
+    partnership = PartnershipFactory()
+    group = _strategy_group(partnership)
+    council = OrganisationFactory(partnership=partnership, name="Council")
+    trust = OrganisationFactory(partnership=partnership, name="Health Trust")
+    college = OrganisationFactory(partnership=partnership, name="College")
+    charity = OrganisationFactory(partnership=partnership, name="Charity", is_specified_authority=False)
+    PreventLeadFactory(partnership=partnership, organisation=council, start_date=D(2017, 1, 1))
+    PreventLeadFactory(partnership=partnership, organisation=trust, start_date=D(2017, 1, 1))
+    Seat.objects.create(partnership=partnership, group=group, organisation=charity)
+    record = {
+        # meeting date: {organisation: status}
+        D(2017, 5, 15): {council: "present", trust: "present", college: "absent", charity: "present"},
+        D(2017, 8, 15): {council: "deputy", trust: "apologies", college: "absent"},
+        D(2017, 11, 15): {council: "present", trust: "present", college: "present"},
+        D(2018, 2, 15): {council: "present", trust: "absent", college: "apologies", charity: "present"},
+    }
+    for day, statuses in record.items():
+        meeting = Meeting.objects.create(partnership=partnership, group=group, status="held",
+                                         starts_at=dt.datetime.combine(day, dt.time(10), tzinfo=TZ))
+        for org, status in statuses.items():
+            services.attendance_record(actor=None, meeting=meeting, organisation=org, status=status)
+    # A cancelled meeting and one from an older quarter are not counted.
+    Meeting.objects.create(partnership=partnership, group=group, status="cancelled",
+                           starts_at=dt.datetime(2017, 9, 1, 10, tzinfo=TZ))
+    Meeting.objects.create(partnership=partnership, group=group, status="held",
+                           starts_at=dt.datetime(2017, 2, 15, 10, tzinfo=TZ))
+    table = selectors.attendance_compliance(partnership, D(2018, 3, 20))
+    assert (table["start"], table["end"], table["meetings"]) == (D(2017, 4, 1), D(2018, 3, 31), 4)
+    rows = {row.organisation.name: (row.attended, row.meetings, row.rate, row.no_lead) for row in table["rows"]}
+    assert rows == {
+        "Council": (4, 4, 100, False),  # a deputy counts
+        "Health Trust": (2, 4, 50, False),
+        "College": (1, 4, 25, True),  # a specified authority with no Prevent lead nominated
+        "Charity": (2, 4, 50, False),  # holds a seat; not a specified authority, so never flagged
+    }
+
+
+def test_compliance_queries_do_not_grow_with_organisations(client, db):
+    partnership = PartnershipFactory(slug="alpha")
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    url = reverse("governance:compliance", kwargs={"partnership": "alpha"}) + "?as_of=2018-03-20"
+    _strategy_group(partnership)
+    OrganisationFactory.create_batch(3, partnership=partnership)
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    OrganisationFactory.create_batch(40, partnership=partnership)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small)
+
+
+def test_meetings_are_planned_from_the_cadence_and_each_is_change_logged(db):
+    partnership = PartnershipFactory()
+    group = _strategy_group(partnership)
+    created = services.meetings_generate(actor=None, group=group, start=D(2018, 4, 1), end=D(2019, 3, 31))
+    assert [m.starts_at.date() for m in created] == [D(2018, 4, 15), D(2018, 7, 15), D(2018, 10, 15), D(2019, 1, 15)]
+    assert all(change_log_rows(m, "create").count() == 1 for m in created)
+    assert services.meetings_generate(actor=None, group=group, start=D(2018, 4, 1), end=D(2019, 3, 31)) == []
+    board = Group.objects.create(partnership=partnership, name="Board", kind="board")
+    with pytest.raises(services.GovernanceError, match="has no regular cadence"):
+        services.meetings_generate(actor=None, group=board, start=D(2018, 4, 1), end=D(2019, 3, 31))
+
+
+def test_a_meetings_ics_parses_and_carries_the_recurrence(client, db):
+    partnership = PartnershipFactory(slug="alpha")
+    group = _strategy_group(partnership)
+    (meeting, *_) = services.meetings_generate(actor=None, group=group, start=D(2018, 4, 1), end=D(2018, 12, 31))
+    client.force_login(user_with(Role.PREVENT_LEAD, partnership))
+    response = client.get(reverse("governance:meeting_ics", kwargs={"partnership": "alpha", "pk": meeting.pk}))
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["summary"]) == "Strategy Group"
+    assert event.decoded("dtstart") == meeting.starts_at
+    assert event["rrule"]["FREQ"] == ["MONTHLY"] and event["rrule"]["INTERVAL"] == [3]
+
+
+def test_the_private_feed_needs_its_secret_and_stops_once_revoked(client, db):
+    partnership = PartnershipFactory(slug="alpha")
+    other = PartnershipFactory(slug="bravo")
+    group = _strategy_group(partnership)
+    services.meetings_generate(actor=None, group=group, start=D(2018, 4, 1), end=D(2018, 12, 31))
+    Meeting.objects.create(partnership=other, group=_strategy_group(other), starts_at=timezone.now(), location="Elsewhere")
+    user = user_with(Role.PREVENT_LEAD, partnership)
+    client.force_login(user)
+    manage = reverse("calendar:feed_manage")
+    client.post(manage, {"operation": "create"})
+    token = client.get(manage).context["token"]
+    assert token and client.get(manage).context["token"] is None  # shown once
+    client.logout()
+    feed_url = reverse("calendar:feed", kwargs={"token": token})
+    response = client.get(feed_url)
+    assert response.status_code == 200
+    events = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    assert len(events) == 3 and all(str(e["summary"]) == "Strategy Group" for e in events)
+    assert b"Elsewhere" not in response.content  # another partnership's meetings never appear
+    assert AccessLog.objects.filter(purpose="Calendar feed").count() == 1
+    assert client.get(reverse("calendar:feed", kwargs={"token": token[:-2] + "xx"})).status_code == 404
+    client.force_login(user)
+    client.post(manage, {"operation": "revoke"})
+    client.logout()
+    assert client.get(feed_url).status_code == 404
+
+
+def test_an_action_arising_becomes_a_plan_action_that_is_tracked(client, warwickshire):
+    group = Group.objects.get(partnership=warwickshire, short_name="PSG")
+    meeting = Meeting.objects.create(partnership=warwickshire, group=group, status="held",
+                                     starts_at=dt.datetime(2018, 1, 10, 10, tzinfo=TZ))
+    theme = Theme.objects.get(partnership=warwickshire, number=2)
+    client.force_login(user_with(Role.COORDINATOR, warwickshire))
+    response = client.post(reverse("governance:meeting_items", kwargs={"partnership": "warwickshire", "pk": meeting.pk}), {
+        "kind": "action", "text": "Write to absent specified authorities about attendance",
+        "owner_text": "Prevent Officer – Helene Heath", "due_date": "2018-01-31", "plan_theme": theme.pk,
+    }, follow=True)
+    assert "It is action 2.7 in the plan." in response.content.decode()
+    item = MeetingItem.objects.get()
+    action = item.plan_action
+    assert (action.ref, action.plan_version, action.timescales.get().due_date) == ("2.7", theme.plan_version, D(2018, 1, 31))
+    assert change_log_rows(action, "create").count() == 1 and change_log_rows(item, "create").count() == 1
+    due_soon = {s.action.ref for s in plan_selectors.dashboard(theme.plan_version, D(2018, 1, 15))["due_soon"]}
+    assert "2.7" in due_soon  # tracked like any other action
+
+
+def test_a_decision_cannot_be_put_in_the_plan(client, warwickshire):
+    group = Group.objects.get(partnership=warwickshire, short_name="PSG")
+    meeting = Meeting.objects.create(partnership=warwickshire, group=group, starts_at=timezone.now())
+    client.force_login(user_with(Role.COORDINATOR, warwickshire))
+    theme = Theme.objects.get(partnership=warwickshire, number=2)
+    response = client.post(reverse("governance:meeting_items", kwargs={"partnership": "warwickshire", "pk": meeting.pk}),
+                           {"kind": "decision", "text": "Agreed", "plan_theme": theme.pk}, follow=True)
+    assert "Only an action arising can be added to the plan." in response.content.decode()
+    assert not MeetingItem.objects.exists()
+
+
+def test_a_secure_groups_business_is_kept_out_of_the_general_record(client, warwickshire):
+    panel = Group.objects.get(partnership=warwickshire, short_name="Channel Panel")
+    client.force_login(user_with(Role.COORDINATOR, warwickshire))
+    response = client.post(reverse("governance:meeting_add", kwargs={"partnership": "warwickshire"}), {
+        "group": panel.pk, "starts_at": "2018-01-15T10:00", "status": "held", "minutes": "Case discussion",
+    })
+    assert response.status_code == 400
+    assert "is a secure group: keep its business out of the general record" in response.content.decode()
+    assert not Meeting.objects.filter(group=panel).exists()
+
+
+def test_attendance_is_recorded_for_seated_organisations(client, warwickshire):
+    group = Group.objects.get(partnership=warwickshire, short_name="PSG")
+    meeting = Meeting.objects.create(partnership=warwickshire, group=group, starts_at=timezone.now())
+    seat = group.seats.select_related("organisation").first()
+    client.force_login(user_with(Role.COORDINATOR, warwickshire))
+    url = reverse("governance:meeting_attendance", kwargs={"partnership": "warwickshire", "pk": meeting.pk})
+    client.post(url, {f"org_{seat.organisation_id}": "apologies"})
+    client.post(url, {f"org_{seat.organisation_id}": "deputy"})  # corrected, not duplicated
+    attendance = Attendance.objects.get(meeting=meeting)
+    assert (attendance.organisation, attendance.status) == (seat.organisation, "deputy")
+    assert change_log_rows(attendance).count() == 2
+
+
+
+@pytest.mark.parametrize("name", ["group_list", "meeting_list", "seat_list", "obligation_list", "diagram",
+                                  "reportingline_list", "termsofreference_list"])
+def test_list_pages_use_the_same_number_of_queries_for_few_or_many_rows(client, db, name):
+    partnership = PartnershipFactory(slug="alpha")
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    url = reverse(f"governance:{name}", kwargs={"partnership": "alpha"})
+
+    def add(count, start):
+        for n in range(start, start + count):
+            group = Group.objects.create(partnership=partnership, name=f"Group {n}", kind="forum", cadence="termly")
+            if n:
+                from prevent_hub.governance.models import Obligation, ReportingLine, TermsOfReference
+
+                ReportingLine.objects.create(partnership=partnership, from_group=group,
+                                             to_group=Group.objects.get(partnership=partnership, name="Group 0"))
+                Obligation.objects.create(partnership=partnership, title=f"Duty {n}", due_date=D(2018, 7, 31))
+                TermsOfReference.objects.create(partnership=partnership, group=group, version_label="1")
+            Seat.objects.create(partnership=partnership, group=group, organisation=OrganisationFactory(partnership=partnership))
+            Meeting.objects.create(partnership=partnership, group=group, starts_at=timezone.now())
+
+    add(3, 0)
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    add(30, 3)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small)

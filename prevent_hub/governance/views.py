@@ -1,0 +1,230 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.text import slugify
+from django.views import View
+
+from prevent_hub.audit.services import log_access
+from prevent_hub.core.generic import ModelViews, ObjectMixin, PartnershipMixin
+from prevent_hub.core.permissions import has_perm, partnership_ids_with_perm
+
+from . import calendars, filtersets, forms, selectors, services, tables
+from .models import CalendarFeed, Group, Meeting, Obligation, ReportingLine, Seat, TermsOfReference
+
+
+def group_detail_context(group, request):
+    return {
+        "seats": group.seats.select_related("organisation__partnership", "person__partnership").order_by("organisation__name"),
+        "terms": group.terms.select_related("partnership").order_by("-approved_on"),
+        "meetings": group.meetings.select_related("partnership").order_by("-starts_at")[:12],
+        "reports_to": group.reports_to.select_related("to_group__partnership"),
+        "receives_from": group.receives_reports_from.select_related("from_group__partnership"),
+        "can_plan": has_perm(request.user, "governance.add_meeting", group.partnership_id),
+    }
+
+
+def meeting_detail_context(meeting, request):
+    seated = list(
+        meeting.group.seats.exclude(organisation=None).select_related("organisation").order_by("organisation__name")
+    )
+    organisations = list({s.organisation.pk: s.organisation for s in seated}.values())
+    current = {a.organisation_id: a.status for a in meeting.attendance.all()}
+    return {
+        "attendance_form": forms.AttendanceForm(organisations=organisations, current=current),
+        "attendance": meeting.attendance.select_related("organisation").order_by("organisation__name"),
+        "items": meeting.items.select_related("plan_action__partnership").order_by("created_at"),
+        "item_form": forms.MeetingItemForm(partnership=meeting.partnership),
+        "can_record": has_perm(request.user, "governance.change_meeting", meeting.partnership_id),
+    }
+
+
+group_views = ModelViews(
+    model=Group, queryset=Group.objects.select_related("chair"), form_class=forms.GroupForm,
+    filterset_class=filtersets.GroupFilterSet, table=tables.group_table,
+    detail_template="governance/group_detail.html", detail_context=group_detail_context,
+    summary=(("Name", "name"), ("Short name", "short_name"), ("Type", "get_kind_display"), ("Chair", "chair"),
+             ("Meets", lambda g: g.get_cadence_display() or "As needed"),
+             ("Secure", lambda g: "Yes: its business is not recorded here" if g.is_secure else "No"),
+             ("Purpose", "description")),
+    only=("list", "add", "detail", "edit", "delete", "history"),
+)
+reporting_line_views = ModelViews(
+    model=ReportingLine, queryset=ReportingLine.objects.select_related("from_group", "to_group"),
+    form_class=forms.ReportingLineForm, table=tables.reporting_line_table,
+    summary=(("Group", "from_group"), ("Reports to", "to_group")),
+    only=("list", "add", "detail", "edit", "delete", "history"),
+)
+seat_views = ModelViews(
+    model=Seat, queryset=Seat.objects.select_related("group", "organisation", "person"), form_class=forms.SeatForm,
+    table=tables.seat_table,
+    summary=(("Group", "group"), ("Organisation", "organisation"), ("Representative", "person"),
+             ("Role", "get_role_display"), ("From", "start_date"), ("Until", "end_date")),
+    only=("list", "add", "detail", "edit", "delete", "history"),
+)
+terms_views = ModelViews(
+    model=TermsOfReference, queryset=TermsOfReference.objects.select_related("group"),
+    form_class=forms.TermsOfReferenceForm, table=tables.terms_table,
+    summary=(("Group", "group"), ("Version", "version_label"), ("Approved on", "approved_on"),
+             ("Next review", "next_review"), ("Terms of reference", "text")),
+    only=("list", "add", "detail", "edit", "delete", "history"),
+)
+meeting_views = ModelViews(
+    model=Meeting, queryset=Meeting.objects.select_related("group"), form_class=forms.MeetingForm,
+    filterset_class=filtersets.MeetingFilterSet, table=tables.meeting_table,
+    detail_template="governance/meeting_detail.html", detail_context=meeting_detail_context,
+    summary=(("Group", "group"), ("Starts", "starts_at"), ("Ends", "ends_at"), ("Where", "location"),
+             ("Status", "get_status_display"), ("Agenda", "agenda"), ("Minutes", "minutes")),
+    only=("list", "add", "detail", "edit", "delete", "history"),
+    history_related=("attendance", "items"),
+)
+obligation_views = ModelViews(
+    model=Obligation, queryset=Obligation.objects.select_related("group", "plan_action"),
+    form_class=forms.ObligationForm, filterset_class=filtersets.ObligationFilterSet, table=tables.obligation_table,
+    summary=(("Obligation", "title"), ("Due", "due_date"), ("Owner", "owner_text"), ("Group", "group"),
+             ("Plan action", "plan_action"), ("Status", "get_status_display")),
+    only=("list", "add", "detail", "edit", "delete", "history"),
+)
+
+
+class DiagramView(PartnershipMixin, View):
+    """The reporting lines drawn from the data (the seed's Figure 1), with the same lines as text."""
+
+    def get(self, request, *args, **kwargs):
+        if not has_perm(request.user, "governance.view_group", self.partnership):
+            raise PermissionDenied
+        context = {"partnership": self.partnership, **selectors.reporting_diagram(self.partnership)}
+        return render(request, "governance/diagram.html", context)
+
+
+class ComplianceView(PartnershipMixin, View):
+    """Strategy Group attendance per organisation over the last four quarters, with no-lead flags."""
+
+    def get(self, request, *args, **kwargs):
+        from prevent_hub.plans.views import as_of_from
+
+        if not has_perm(request.user, "governance.view_attendance", self.partnership):
+            raise PermissionDenied
+        as_of = as_of_from(request)
+        context = {"partnership": self.partnership, "as_of": as_of,
+                   **selectors.attendance_compliance(self.partnership, as_of)}
+        return render(request, "governance/compliance.html", context)
+
+
+class MeetingSubmitView(ObjectMixin, View):
+    model = Meeting
+    routes = meeting_views.routes
+
+    def post(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        if not has_perm(request.user, "governance.change_meeting", self.partnership):
+            raise PermissionDenied
+        ok, message = self.save(meeting)
+        (messages.success if ok else messages.error)(request, message)
+        return HttpResponseRedirect(meeting.get_absolute_url())
+
+
+class AttendanceView(MeetingSubmitView):
+    def save(self, meeting):
+        context = meeting_detail_context(meeting, self.request)
+        organisations = context["attendance_form"].organisations
+        form = forms.AttendanceForm(self.request.POST, organisations=organisations, current={})
+        if not form.is_valid():
+            return False, "Choose how each organisation attended."
+        with transaction.atomic():
+            for org in organisations:
+                status = form.cleaned_data.get(f"org_{org.pk}")
+                if status:
+                    services.attendance_record(actor=self.request.user, meeting=meeting, organisation=org, status=status)
+        return True, "Attendance saved."
+
+
+class MeetingItemView(MeetingSubmitView):
+    def save(self, meeting):
+        form = forms.MeetingItemForm(self.request.POST, partnership=meeting.partnership)
+        if not form.is_valid():
+            return False, " ".join(str(e) for errors in form.errors.values() for e in errors)
+        theme = form.cleaned_data.pop("plan_theme")
+        if theme is not None and not has_perm(self.request.user, "plans.add_action", meeting.partnership_id):
+            raise PermissionDenied
+        item = services.meeting_item_create(actor=self.request.user, meeting=meeting, plan_theme=theme,
+                                            **form.cleaned_data)
+        extra = f" It is action {item.plan_action.ref} in the plan." if item.plan_action else ""
+        return True, f"{item.get_kind_display()} recorded.{extra}"
+
+
+class MeetingPlanView(ObjectMixin, View):
+    """Plan a group's meetings from its cadence for the next twelve months."""
+
+    model = Group
+    routes = group_views.routes
+
+    def post(self, request, *args, **kwargs):
+        group = self.get_object()
+        if not has_perm(request.user, "governance.add_meeting", self.partnership):
+            raise PermissionDenied
+        start = timezone.localdate()
+        try:
+            created = services.meetings_generate(actor=request.user, group=group, start=start,
+                                                 end=start.replace(year=start.year + 1))
+        except services.GovernanceError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{len(created)} meetings planned for the next twelve months.")
+        return HttpResponseRedirect(group.get_absolute_url())
+
+
+class MeetingCalendarView(ObjectMixin, View):
+    """One meeting as an .ics file, with its series' recurrence."""
+
+    model = Meeting
+    routes = meeting_views.routes
+    queryset = Meeting.objects.select_related("group")
+
+    def get(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        response = HttpResponse(calendars.meeting_ics(meeting), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{slugify(str(meeting))}.ics"'
+        return response
+
+
+class CalendarFeedView(View):
+    """The signed-in user's private feed address: create a new one (revoking the old) or revoke it."""
+
+    def get(self, request, *args, **kwargs):
+        active = CalendarFeed.objects.filter(user=request.user, revoked_at__isnull=True).exists()
+        return render(request, "governance/calendar_feed.html", {"active": active,
+                                                                 "token": request.session.pop("new_feed_token", None)})
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("operation") == "revoke":
+            services.calendar_feed_revoke(user=request.user)
+            messages.success(request, "Your calendar feed address no longer works.")
+        else:
+            # Shown once, on the next page: only a hash is kept.
+            request.session["new_feed_token"] = services.calendar_feed_create(user=request.user)
+        return HttpResponseRedirect(request.path)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PublicCalendarFeedView(View):
+    """The feed a calendar program fetches: its secret address is the only key, and it can be revoked."""
+
+    def get(self, request, token, *args, **kwargs):
+        feed = CalendarFeed.objects.select_related("user").filter(
+            token_hash=services.feed_token_hash(token), revoked_at__isnull=True).first()
+        if feed is None or not feed.user.is_active:
+            raise Http404
+        allowed = partnership_ids_with_perm(feed.user, "governance.view_meeting")
+        meetings = selectors.visible_meetings(feed.user, allowed)
+        with transaction.atomic():
+            log_access(actor=feed.user, event="export", target_type="governance.meeting",
+                       target_repr=f"calendar feed ({len(allowed)} partnerships)", purpose="Calendar feed")
+        response = HttpResponse(calendars.feed_ics(meetings, "Prevent partnership meetings"),
+                                content_type="text/calendar; charset=utf-8")
+        return response
+
