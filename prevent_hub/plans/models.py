@@ -262,11 +262,13 @@ class EmailLog(PartnershipScopedModel):
     class Kind(models.TextChoices):
         DIGEST = "digest", _("Digest")
         CHASER = "chaser", _("Chaser")
+        MEETING = "meeting", _("Meeting reminder")
+        REVIEW = "review", _("Terms of reference review")
 
     person = models.ForeignKey("directory.Person", null=True, on_delete=models.SET_NULL, related_name="+")
     recipient = models.EmailField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    period_start = models.DateField()
+    period_start = models.DateField(help_text=_("The period (or meeting or review date) the email is about."))
     run_date = models.DateField(help_text=_("The day the reminder run was for; chasers are spaced from it."))
     subject = models.CharField(max_length=255)
     action_refs = models.JSONField(default=list)

@@ -318,6 +318,10 @@ class VersionDashboardView(ObjectMixin, View):
         data = selectors.dashboard(version, as_of)
         data["chart"] = rag_chart(data["themes"])
         data["locked"] = version.period_locks.filter(period_start=data["period"].start).exists()
+        # Strategy Group attendance (seed action 2.1) sits beside the plan's progress.
+        from prevent_hub.governance.selectors import attendance_compliance
+
+        data["attendance"] = attendance_compliance(version.partnership, as_of)
         context = self.base_context(object=version, can_lock=has_perm(request.user, "plans.add_periodlock", self.partnership),
                                     **data)
         return render(request, "plans/version_dashboard.html", context)

@@ -248,3 +248,26 @@ def test_list_pages_use_the_same_number_of_queries_for_few_or_many_rows(client, 
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small)
+
+
+def test_seat_holders_are_reminded_a_week_before_a_meeting_and_chairs_before_a_review(db, smtp_server):
+    from prevent_hub.core.testing.factories import PersonFactory
+    from prevent_hub.governance.reminders import governance_reminders
+    from prevent_hub.governance.models import TermsOfReference
+
+    partnership = PartnershipFactory()
+    chair = PersonFactory(partnership=partnership, name="Robin Chair", email="chair@example.test")
+    member = PersonFactory(partnership=partnership, name="Sam Member", email="member@example.test")
+    group = Group.objects.create(partnership=partnership, name="Strategy Group", kind="strategy_group", chair=chair)
+    Seat.objects.create(partnership=partnership, group=group, person=member, organisation=member.organisation)
+    Meeting.objects.create(partnership=partnership, group=group, location="Shire Hall",
+                           starts_at=dt.datetime(2018, 3, 27, 10, tzinfo=TZ))
+    TermsOfReference.objects.create(partnership=partnership, group=group, version_label="2017",
+                                    next_review=D(2018, 4, 19))
+    assert governance_reminders(D(2018, 3, 19)) == 0  # eight days before: not yet
+    assert governance_reminders(D(2018, 3, 20)) == 2
+    to = {m["X-Envelope-To"]: m for m in smtp_server.messages}
+    assert to["member@example.test"]["Subject"] == "Strategy Group meets on 27 March 2018"
+    assert "Shire Hall" in to["member@example.test"].get_payload(decode=True).decode()
+    assert to["chair@example.test"]["Subject"].startswith("The Strategy Group terms of reference are due for review")
+    assert governance_reminders(D(2018, 3, 20)) == 0  # once only

@@ -1,4 +1,5 @@
-"""manage.py send_reminders [--as-of YYYY-MM-DD] [--now]: queue (or send at once) the day's reminder emails.
+"""manage.py send_reminders [--as-of YYYY-MM-DD] [--now]: queue (or send at once) the day's reminder emails:
+owners' digests and chasers, meetings a week away, terms-of-reference reviews a month away.
 
 Run it daily (cron or a scheduler); `manage.py db_worker` sends what it queues.
 """
@@ -6,7 +7,6 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from prevent_hub.plans.reminders import send_reminders
 from prevent_hub.plans.tasks import send_reminders_task
 
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             except ValueError as error:
                 raise CommandError(f"--as-of takes a date like 2018-01-15, not '{as_of}'.") from error
         if options["now"]:
-            sent = send_reminders(dt.date.fromisoformat(as_of) if as_of else None)
+            sent = send_reminders_task.call(as_of=as_of)
             self.stdout.write(f"Sent {sent} reminder email(s).")
         else:
             result = send_reminders_task.enqueue(as_of=as_of)
