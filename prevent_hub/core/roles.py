@@ -37,6 +37,7 @@ _PLAN_MODELS = (
 PLAN_EDITORS = DIRECTORY_EDITORS
 _GOVERNANCE_MODELS = (
     "group", "reportingline", "seat", "termsofreference", "meeting", "attendance", "meetingitem", "obligation",
+    "meetingpaper",
 )
 # Those who deliver actions report progress on them; coordinators can report on an owner's behalf.
 PROGRESS_REPORTERS = PLAN_EDITORS | {Role.ACTION_OWNER, Role.PREVENT_LEAD}

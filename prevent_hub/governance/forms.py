@@ -2,10 +2,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.forms import DateInput, PartnershipModelForm
+from prevent_hub.core.uploads import check_document
 from prevent_hub.plans.models import Theme
 
 from .choices import AttendanceStatus
-from .models import Group, Meeting, MeetingItem, Obligation, ReportingLine, Seat, TermsOfReference
+from .models import Group, Meeting, MeetingItem, MeetingPaper, Obligation, ReportingLine, Seat, TermsOfReference
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -116,3 +117,14 @@ class MeetingItemForm(forms.ModelForm):
         if data.get("plan_theme") and data.get("kind") != MeetingItem.Kind.ACTION:
             self.add_error("plan_theme", _("Only an action arising can be added to the plan."))
         return data
+
+
+class MeetingPaperForm(forms.ModelForm):
+    class Meta:
+        model = MeetingPaper
+        fields = ["title", "file"]
+
+    def clean_file(self):
+        from django.conf import settings
+
+        return check_document(self.cleaned_data["file"], max_bytes=settings.EVIDENCE_MAX_BYTES, what="paper")

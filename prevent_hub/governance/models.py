@@ -117,6 +117,20 @@ class Meeting(PartnershipScopedModel):
         return reverse("governance:meeting_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
 
 
+class MeetingPaper(PartnershipScopedModel):
+    """A paper for an agenda item; downloads go through the hub and are access-logged."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="papers")
+    title = models.CharField(_("agenda item"), max_length=255)
+    file = models.FileField(_("paper"), upload_to="papers/%Y/%m/")
+
+    class Meta:
+        ordering = ["meeting", "created_at"]
+
+    def __str__(self):
+        return self.title
+
+
 class Attendance(PartnershipScopedModel):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
     organisation = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT, related_name="+")

@@ -10,7 +10,7 @@ from prevent_hub.core.services import object_create, object_update
 from prevent_hub.plans.choices import Cadence, TimescaleKind
 from prevent_hub.plans.models import Action, Timescale
 
-from .models import Attendance, CalendarFeed, Meeting, MeetingItem
+from .models import Attendance, CalendarFeed, Meeting, MeetingItem, MeetingPaper
 
 # Meetings generated from a cadence fall on the 15th of the month, at 10:00, one per span.
 MONTHS_BETWEEN = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.TERMLY: 4, Cadence.BIANNUAL: 6, Cadence.ANNUAL: 12}
@@ -87,6 +87,12 @@ def _plan_action_from(actor, meeting, theme, text, owner_text, due_date) -> Acti
             due_date=due_date,
         ))
     return action
+
+
+@transaction.atomic
+def meeting_paper_add(*, actor, meeting, title: str, file) -> MeetingPaper:
+    return object_create(actor=actor, instance=MeetingPaper(partnership=meeting.partnership, meeting=meeting,
+                                                            title=title, file=file))
 
 
 def feed_token_hash(token: str) -> str:

@@ -15,6 +15,8 @@ urlpatterns = [
     *views.meeting_views.urls("meetings"),
     path("meetings/<int:pk>/attendance/", views.AttendanceView.as_view(), name="meeting_attendance"),
     path("meetings/<int:pk>/items/", views.MeetingItemView.as_view(), name="meeting_items"),
+    path("meetings/<int:pk>/papers/", views.MeetingPaperView.as_view(), name="meeting_papers"),
+    path("papers/<int:pk>/", views.PaperDownloadView.as_view(), name="meetingpaper_download"),
     path("meetings/<int:pk>/calendar.ics", views.MeetingCalendarView.as_view(), name="meeting_ics"),
     *views.obligation_views.urls("obligations"),
 ]

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -14,7 +14,7 @@ from prevent_hub.core.generic import ModelViews, ObjectMixin, PartnershipMixin
 from prevent_hub.core.permissions import has_perm, partnership_ids_with_perm
 
 from . import calendars, filtersets, forms, selectors, services, tables
-from .models import CalendarFeed, Group, Meeting, Obligation, ReportingLine, Seat, TermsOfReference
+from .models import CalendarFeed, Group, Meeting, MeetingPaper, Obligation, ReportingLine, Seat, TermsOfReference
 
 
 def group_detail_context(group, request):
@@ -39,6 +39,8 @@ def meeting_detail_context(meeting, request):
         "attendance": meeting.attendance.select_related("organisation").order_by("organisation__name"),
         "items": meeting.items.select_related("plan_action__partnership").order_by("created_at"),
         "item_form": forms.MeetingItemForm(partnership=meeting.partnership),
+        "papers": meeting.papers.order_by("created_at"),
+        "paper_form": forms.MeetingPaperForm(),
         "can_record": has_perm(request.user, "governance.change_meeting", meeting.partnership_id),
     }
 
@@ -155,6 +157,33 @@ class MeetingItemView(MeetingSubmitView):
                                             **form.cleaned_data)
         extra = f" It is action {item.plan_action.ref} in the plan." if item.plan_action else ""
         return True, f"{item.get_kind_display()} recorded.{extra}"
+
+
+class MeetingPaperView(MeetingSubmitView):
+    def save(self, meeting):
+        if meeting.group.is_secure:
+            return False, f"{meeting.group} is a secure group: its papers are not kept in the general record."
+        form = forms.MeetingPaperForm(self.request.POST, self.request.FILES)
+        if not form.is_valid():
+            return False, " ".join(str(e) for errors in form.errors.values() for e in errors)
+        paper = services.meeting_paper_add(actor=self.request.user, meeting=meeting, **form.cleaned_data)
+        return True, f"Paper “{paper.title}” added."
+
+
+class PaperDownloadView(ObjectMixin, View):
+    """A meeting paper, for those who can see the meeting; every download is access-logged."""
+
+    model = MeetingPaper
+    routes = frozenset()
+    queryset = MeetingPaper.objects.select_related("meeting__group")
+
+    def get(self, request, *args, **kwargs):
+        paper = self.get_object()
+        with transaction.atomic():
+            log_access(actor=request.user, event="download", target=paper, sections=["file"], purpose="Meeting paper")
+        response = FileResponse(paper.file.open("rb"), as_attachment=True, filename=paper.file.name.rsplit("/", 1)[-1])
+        response["Content-Security-Policy"] = "sandbox"
+        return response
 
 
 class MeetingPlanView(ObjectMixin, View):

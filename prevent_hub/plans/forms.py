@@ -1,11 +1,10 @@
 import datetime
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from prevent_hub.core import tabular
+from prevent_hub.core.uploads import check_document
 from prevent_hub.core.forms import DateInput, PartnershipModelForm, formfield_for
 
 from .choices import CheckpointOutcome
@@ -37,18 +36,6 @@ class ActionForm(PartnershipModelForm):
         fields = ["text", "status", "notes"]
 
 
-EVIDENCE_TYPES = {
-    # extension: the bytes such a file starts with (None: plain text, checked for NUL bytes)
-    ".pdf": b"%PDF-",
-    ".docx": b"PK\x03\x04",
-    ".xlsx": b"PK\x03\x04",
-    ".pptx": b"PK\x03\x04",
-    ".png": b"\x89PNG\r\n\x1a\n",
-    ".jpg": b"\xff\xd8\xff",
-    ".jpeg": b"\xff\xd8\xff",
-    ".txt": None,
-    ".csv": None,
-}
 
 
 class ProgressUpdateForm(forms.ModelForm):
@@ -78,24 +65,7 @@ class ProgressUpdateForm(forms.ModelForm):
 
     def clean_evidence_file(self):
         upload = self.cleaned_data.get("evidence_file")
-        if not upload:
-            return upload
-        limit = settings.EVIDENCE_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The evidence file must be smaller than %(limit)s.") % {"limit": tabular.human_size(limit)})
-        extension = Path(upload.name).suffix.lower()
-        if extension not in EVIDENCE_TYPES:
-            allowed = ", ".join(sorted(EVIDENCE_TYPES))
-            raise forms.ValidationError(
-                _("Evidence must be one of these types: %(allowed)s.") % {"allowed": allowed})
-        head = upload.read(2048)
-        upload.seek(0)
-        signature = EVIDENCE_TYPES[extension]
-        if (signature is None and b"\x00" in head) or (signature is not None and not head.startswith(signature)):
-            raise forms.ValidationError(
-                _("The file is named %(extension)s but its content is something else.") % {"extension": extension})
-        return upload
+        return check_document(upload, max_bytes=settings.EVIDENCE_MAX_BYTES, what="evidence file") if upload else upload
 
 
 class CheckpointRecordForm(forms.Form):

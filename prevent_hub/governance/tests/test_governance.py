@@ -271,3 +271,31 @@ def test_seat_holders_are_reminded_a_week_before_a_meeting_and_chairs_before_a_r
     assert "Shire Hall" in to["member@example.test"].get_payload(decode=True).decode()
     assert to["chair@example.test"]["Subject"].startswith("The Strategy Group terms of reference are due for review")
     assert governance_reminders(D(2018, 3, 20)) == 0  # once only
+
+
+def test_papers_are_checked_on_upload_and_downloads_are_access_logged(client, db, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from prevent_hub.governance.models import MeetingPaper
+
+    settings.MEDIA_ROOT = tmp_path
+    partnership = PartnershipFactory(slug="alpha")
+    meeting = Meeting.objects.create(partnership=partnership, group=_strategy_group(partnership), starts_at=timezone.now())
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    url = reverse("governance:meeting_papers", kwargs={"partnership": "alpha", "pk": meeting.pk})
+    bad = client.post(url, {"title": "Risk register", "file": SimpleUploadedFile("register.exe", b"MZ")}, follow=True)
+    assert "The paper must be one of these types" in bad.content.decode() and not MeetingPaper.objects.exists()
+    client.post(url, {"title": "Newsletter draft", "file": SimpleUploadedFile("draft.pdf", b"%PDF-1.7 test")})
+    paper = MeetingPaper.objects.get()
+    assert change_log_rows(paper, "create").count() == 1
+    client.force_login(user_with(Role.BOARD_VIEWER, partnership))
+    download = client.get(reverse("governance:meetingpaper_download", kwargs={"partnership": "alpha", "pk": paper.pk}))
+    assert b"".join(download.streaming_content) == b"%PDF-1.7 test"
+    assert download["Content-Disposition"].startswith("attachment")
+    assert AccessLog.objects.filter(event="download", purpose="Meeting paper").count() == 1
+    panel = Group.objects.create(partnership=partnership, name="Channel Panel", kind="channel_panel", is_secure=True)
+    secure = Meeting.objects.create(partnership=partnership, group=panel, starts_at=timezone.now())
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    refused = client.post(reverse("governance:meeting_papers", kwargs={"partnership": "alpha", "pk": secure.pk}),
+                          {"title": "Case notes", "file": SimpleUploadedFile("c.pdf", b"%PDF-1.7")}, follow=True)
+    assert "is a secure group" in refused.content.decode() and MeetingPaper.objects.count() == 1

@@ -9,7 +9,15 @@ from prevent_hub.core.roles import Role
 from prevent_hub.core.testing import coverage
 from prevent_hub.core.testing.factories import OrganisationFactory, PartnershipFactory
 from prevent_hub.core.testing.matrix import ALL_ROLES, CANARY, ModelViewMatrix, row_counts, user_with
-from prevent_hub.governance.models import Group, Meeting, Obligation, ReportingLine, Seat, TermsOfReference
+from prevent_hub.governance.models import (
+    Group,
+    Meeting,
+    MeetingPaper,
+    Obligation,
+    ReportingLine,
+    Seat,
+    TermsOfReference,
+)
 
 R = Role
 READERS = {R.PARTNERSHIP_ADMIN, R.COORDINATOR, R.ACTION_OWNER, R.PREVENT_LEAD, R.CHANNEL_CHAIR, R.POLICE_PREVENT,
@@ -153,7 +161,8 @@ class TestObligationViews(ModelViewMatrix):
 
 
 coverage.register("governance:diagram", "governance:compliance", "governance:group_plan_meetings",
-                  "governance:meeting_attendance", "governance:meeting_items", "governance:meeting_ics")
+                  "governance:meeting_attendance", "governance:meeting_items", "governance:meeting_ics",
+                  "governance:meeting_papers", "governance:meetingpaper_download")
 
 
 @pytest.mark.django_db
@@ -172,6 +181,7 @@ def test_governance_pages_by_role_and_never_across_partnerships(client, role):
     assert ics.status_code == (200 if reader else 404)
     before = row_counts()
     posts = (
+        ("governance:meeting_papers", own.pk, {}),
         ("governance:meeting_attendance", own.pk, {}),
         ("governance:meeting_items", own.pk, {"kind": "decision", "text": "Agreed"}),
         ("governance:group_plan_meetings", own.group_id, {}),
@@ -181,7 +191,9 @@ def test_governance_pages_by_role_and_never_across_partnerships(client, role):
         assert response.status_code == (302 if role in EDITORS else (403 if reader else 404)), name
     if role not in EDITORS:
         assert row_counts() == before
+    paper = MeetingPaper.objects.create(partnership=bravo, meeting=other, title=CANARY, file="papers/x.pdf")
     for name, pk in (("governance:meeting_ics", other.pk), ("governance:meeting_items", other.pk),
+                     ("governance:meetingpaper_download", paper.pk), ("governance:meeting_papers", other.pk),
                      ("governance:group_plan_meetings", other.group_id)):
         for slug in ("alpha", "bravo"):
             response = client.post(reverse(name, kwargs={"partnership": slug, "pk": pk}), {"kind": "decision", "text": "x"})
