@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.forms import DateInput, PartnershipModelForm
 from prevent_hub.core.uploads import check_document
-from prevent_hub.plans.models import Theme
+from prevent_hub.plans.models import Action, Theme
 
 from .choices import AttendanceStatus
 from .models import Group, Meeting, MeetingItem, MeetingPaper, Obligation, ReportingLine, Seat, TermsOfReference
@@ -106,8 +106,15 @@ class MeetingItemForm(forms.ModelForm):
         fields = ["kind", "text", "owner_text", "due_date"]
         widgets = {"due_date": DateInput(), "kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 3})}
 
+    existing_action = forms.ModelChoiceField(
+        queryset=Action.objects.none(), required=False, label=_("Or link it to an existing plan action"),
+    )
+
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["existing_action"].queryset = Action.objects.filter(partnership=partnership).select_related(
+            "plan_version").order_by("-plan_version__year_start", "sort_key")
+        self.fields["existing_action"].label_from_instance = lambda a: f"{a.plan_version.label}: {a.ref} {a.text[:60]}"
         self.fields["plan_theme"].queryset = Theme.objects.filter(partnership=partnership).select_related(
             "plan_version__plan").order_by("-plan_version__year_start", "number")
         self.fields["plan_theme"].label_from_instance = lambda t: f"{t.plan_version} – {t}"
@@ -116,6 +123,8 @@ class MeetingItemForm(forms.ModelForm):
         data = super().clean()
         if data.get("plan_theme") and data.get("kind") != MeetingItem.Kind.ACTION:
             self.add_error("plan_theme", _("Only an action arising can be added to the plan."))
+        if data.get("plan_theme") and data.get("existing_action"):
+            self.add_error("existing_action", _("Either add a new plan action or link an existing one, not both."))
         return data
 
 

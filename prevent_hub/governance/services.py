@@ -59,9 +59,12 @@ def attendance_record(*, actor, meeting, organisation, status: str, person=None)
 
 @transaction.atomic
 def meeting_item_create(*, actor, meeting, kind: str, text: str, owner_text: str = "", due_date=None,
-                        plan_theme=None) -> MeetingItem:
-    """Record a decision or an action arising; an action arising can become a tracked plan action."""
-    plan_action = None
+                        plan_theme=None, existing_action=None) -> MeetingItem:
+    """Record a decision or an action arising; either can point to a plan action, and an action
+    arising can become a new, tracked plan action."""
+    if existing_action is not None and existing_action.partnership_id != meeting.partnership_id:
+        raise GovernanceError("That action belongs to another partnership.")
+    plan_action = existing_action
     if kind == MeetingItem.Kind.ACTION and plan_theme is not None:
         plan_action = _plan_action_from(actor, meeting, plan_theme, text, owner_text, due_date)
     return object_create(actor=actor, instance=MeetingItem(

@@ -151,10 +151,11 @@ class MeetingItemView(MeetingSubmitView):
         if not form.is_valid():
             return False, " ".join(str(e) for errors in form.errors.values() for e in errors)
         theme = form.cleaned_data.pop("plan_theme")
+        existing = form.cleaned_data.pop("existing_action")
         if theme is not None and not has_perm(self.request.user, "plans.add_action", meeting.partnership_id):
             raise PermissionDenied
         item = services.meeting_item_create(actor=self.request.user, meeting=meeting, plan_theme=theme,
-                                            **form.cleaned_data)
+                                            existing_action=existing, **form.cleaned_data)
         extra = f" It is action {item.plan_action.ref} in the plan." if item.plan_action else ""
         return True, f"{item.get_kind_display()} recorded.{extra}"
 

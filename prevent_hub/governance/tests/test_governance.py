@@ -299,3 +299,19 @@ def test_papers_are_checked_on_upload_and_downloads_are_access_logged(client, db
     refused = client.post(reverse("governance:meeting_papers", kwargs={"partnership": "alpha", "pk": secure.pk}),
                           {"title": "Case notes", "file": SimpleUploadedFile("c.pdf", b"%PDF-1.7")}, follow=True)
     assert "is a secure group" in refused.content.decode() and MeetingPaper.objects.count() == 1
+
+
+def test_a_decision_can_link_to_an_existing_plan_action(client, warwickshire):
+    from prevent_hub.plans.models import Action
+
+    group = Group.objects.get(partnership=warwickshire, short_name="PSG")
+    meeting = Meeting.objects.create(partnership=warwickshire, group=group, starts_at=timezone.now())
+    action = Action.objects.get(partnership=warwickshire, ref="2.5")
+    client.force_login(user_with(Role.COORDINATOR, warwickshire))
+    client.post(reverse("governance:meeting_items", kwargs={"partnership": "warwickshire", "pk": meeting.pk}),
+                {"kind": "decision", "text": "Hold the annual event in May", "existing_action": action.pk})
+    assert MeetingItem.objects.get().plan_action == action
+    other = PartnershipFactory(slug="bravo")
+    foreign = Meeting.objects.create(partnership=other, group=_strategy_group(other), starts_at=timezone.now())
+    with pytest.raises(services.GovernanceError):
+        services.meeting_item_create(actor=None, meeting=foreign, kind="decision", text="x", existing_action=action)
