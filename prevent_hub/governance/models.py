@@ -190,6 +190,8 @@ class Obligation(PartnershipScopedModel):
 class CalendarFeed(models.Model):
     """A private, revocable calendar feed for one user; only a hash of its secret is kept."""
 
+    audit_redact = ("token_hash",)  # even the hash stays out of the permanent log
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

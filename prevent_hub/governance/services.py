@@ -107,10 +107,14 @@ def calendar_feed_create(*, user) -> str:
     """A new private feed address for ``user`` (any older one stops working). Returns the secret token."""
     calendar_feed_revoke(user=user)
     token = secrets.token_urlsafe(32)
-    CalendarFeed.objects.create(user=user, token_hash=feed_token_hash(token))
+    object_create(actor=user, instance=CalendarFeed(user=user, token_hash=feed_token_hash(token)))
     return token
 
 
 @transaction.atomic
 def calendar_feed_revoke(*, user) -> int:
-    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    feeds = list(CalendarFeed.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    for feed in feeds:
+        feed.revoked_at = timezone.now()
+        object_update(actor=user, instance=feed, expected_version=None)
+    return len(feeds)

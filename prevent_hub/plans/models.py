@@ -242,6 +242,8 @@ class OwnerLink(PartnershipScopedModel):
     Only a hash of the token is stored: the link in the email is the only copy.
     """
 
+    audit_redact = ("token_hash",)  # even the hash stays out of the permanent log
+
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="owner_links")
     person = models.ForeignKey("directory.Person", on_delete=models.CASCADE, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)

@@ -315,3 +315,16 @@ def test_a_decision_can_link_to_an_existing_plan_action(client, warwickshire):
     foreign = Meeting.objects.create(partnership=other, group=_strategy_group(other), starts_at=timezone.now())
     with pytest.raises(services.GovernanceError):
         services.meeting_item_create(actor=None, meeting=foreign, kind="decision", text="x", existing_action=action)
+
+
+def test_feed_changes_are_change_logged_without_the_secret(client, db):
+    from prevent_hub.audit.models import ChangeLog
+    from prevent_hub.governance.models import CalendarFeed
+
+    user = user_with(Role.PREVENT_LEAD, PartnershipFactory())
+    token = services.calendar_feed_create(user=user)
+    services.calendar_feed_revoke(user=user)
+    feed = CalendarFeed.objects.get()
+    assert [row.action for row in change_log_rows(feed).order_by("seq")] == ["create", "update"]
+    logged = " ".join(str(row.after) for row in ChangeLog.objects.all())
+    assert token not in logged and feed.token_hash not in logged
