@@ -61,8 +61,23 @@ def object_update(*, actor, instance, expected_version: int | None):
 
 @transaction.atomic
 def object_delete(*, actor, instance):
+    """Delete ``instance`` and log it, and every record the delete cascades to, one entry each."""
+    from django.db import router
+    from django.db.models.deletion import Collector
+
+    collector = Collector(using=router.db_for_write(type(instance)))
+    collector.collect([instance])
+    cascaded = [obj for objs in collector.data.values() for obj in objs if obj is not instance]
+    cascaded += [obj for queryset in collector.fast_deletes for obj in queryset]
+    snapshots = []
+    for obj in cascaded:
+        str(obj)  # its name is logged after the delete: load what the name needs while it still exists
+        snapshots.append((obj, obj.pk, _snapshot(obj)))
     before = _snapshot(instance)
     pk = instance.pk
     instance.delete()
     instance.pk = pk  # keep the id for the log row
     _log(actor, instance, "delete", before, None)
+    for obj, obj_pk, snapshot in snapshots:
+        obj.pk = obj_pk
+        _log(actor, obj, "delete", snapshot, None)

@@ -1,5 +1,6 @@
 """iCalendar (.ics) for meetings: one meeting with its series' recurrence, or a user's whole feed."""
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from icalendar import Calendar, Event, vRecur
@@ -19,32 +20,49 @@ def _calendar(name: str) -> Calendar:
     return calendar
 
 
-def _event(meeting, *, with_recurrence: bool) -> Event:
+def _local(moment: dt.datetime) -> dt.datetime:
+    """Calendar programs repeat a series at the same wall-clock time, so times carry the partnership's zone."""
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+
+
+def _host() -> str:
+    return settings.SITE_URL.split("//")[-1].split("/")[0]
+
+
+def _event(meeting, *, series=None) -> Event:
+    """One meeting, or (``series``: its group's generated meetings, in order) the whole series with its rule."""
+    first = series[0] if series else meeting
     event = Event()
-    event.add("uid", f"meeting-{meeting.pk}@{settings.SITE_URL.split('//')[-1].split('/')[0]}")
+    event.add("uid", f"group-{meeting.group_id}-series@{_host()}" if series else f"meeting-{meeting.pk}@{_host()}")
     event.add("summary", str(meeting.group))
-    event.add("dtstart", meeting.starts_at)
-    event.add("dtend", meeting.ends_at or meeting.starts_at + dt.timedelta(hours=1))
+    event.add("dtstart", _local(first.starts_at))
+    event.add("dtend", _local(first.ends_at or first.starts_at + dt.timedelta(hours=1)))
     event.add("dtstamp", meeting.updated_at)
     if meeting.location:
         event.add("location", meeting.location)
     # Only where and when: agendas and minutes stay in the hub, behind sign-in.
     event.add("url", settings.SITE_URL.rstrip("/") + meeting.get_absolute_url())
-    cadence = meeting.group.cadence
-    if with_recurrence and meeting.from_cadence and cadence in MONTHS_BETWEEN:
-        event.add("rrule", vRecur(freq="MONTHLY", interval=MONTHS_BETWEEN[cadence])
-                  if cadence != Cadence.ANNUAL else vRecur(freq="YEARLY"))
+    if series:
+        cadence = meeting.group.cadence
+        rule = {"freq": "YEARLY"} if cadence == Cadence.ANNUAL else {"freq": "MONTHLY", "interval": MONTHS_BETWEEN[cadence]}
+        event.add("rrule", vRecur(**rule, until=series[-1].starts_at.astimezone(dt.timezone.utc)))
     return event
 
 
 def meeting_ics(meeting) -> bytes:
+    """A meeting planned from its group's cadence comes with the series (same UID from any of its meetings)."""
     calendar = _calendar(str(meeting.group))
-    calendar.add_component(_event(meeting, with_recurrence=True))
+    series = None
+    if meeting.from_cadence and meeting.group.cadence in MONTHS_BETWEEN:
+        series = list(meeting.group.meetings.filter(from_cadence=True).exclude(status="cancelled").order_by("starts_at"))
+    calendar.add_component(_event(meeting, series=series or None))
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
 def feed_ics(meetings, name: str) -> bytes:
     calendar = _calendar(name)
     for meeting in meetings:
-        calendar.add_component(_event(meeting, with_recurrence=False))
+        calendar.add_component(_event(meeting))
+    calendar.add_missing_timezones()
     return calendar.to_ical()

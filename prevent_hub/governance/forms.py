@@ -1,8 +1,10 @@
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.forms import DateInput, PartnershipModelForm
 from prevent_hub.core.uploads import check_document
+from prevent_hub.plans import schedule
 from prevent_hub.plans.models import Action, Theme
 
 from .choices import AttendanceStatus
@@ -20,6 +22,17 @@ class GroupForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = Group
         fields = ["name", "short_name", "kind", "chair", "cadence", "is_secure", "description"]
+
+    def clean_is_secure(self):
+        secure = self.cleaned_data.get("is_secure")
+        group = self.instance
+        if secure and group.pk and not group.is_secure and Meeting.objects.filter(group=group).filter(
+            ~models.Q(agenda="") | ~models.Q(minutes="") | models.Q(items__isnull=False) | models.Q(papers__isnull=False)
+        ).exists():
+            raise forms.ValidationError(_(
+                "This group's meetings already have agendas, minutes, papers or decisions in the general record. "
+                "Remove them before making the group secure."))
+        return secure
 
 
 class ReportingLineForm(PartnershipModelForm):
@@ -66,6 +79,11 @@ class MeetingForm(PartnershipModelForm):
         data = super().clean()
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", _("The meeting must end after it starts."))
+        for field in ("starts_at", "ends_at"):
+            value = data.get(field)
+            if value and not schedule.EARLIEST <= value.date() <= schedule.LATEST:
+                self.add_error(field, _("Enter a date between %(first)s and %(last)s.")
+                               % {"first": schedule.EARLIEST.year, "last": schedule.LATEST.year})
         group = data.get("group")
         if group is not None and group.is_secure:
             # A secure group's business (Channel case discussion) belongs in case management, not here.

@@ -24,7 +24,12 @@ def governance_reminders(as_of: dt.date) -> int:
     meetings = (Meeting.objects.filter(starts_at__date=day, status=MeetingStatus.PLANNED)
                 .select_related("group", "partnership").prefetch_related("group__seats__person"))
     for meeting in meetings:
-        people = {s.person.email.lower(): s.person for s in meeting.group.seats.all() if s.person and s.person.email}
+        day_of = meeting.starts_at.date()
+        people = {
+            s.person.email.lower(): s.person for s in meeting.group.seats.all()
+            if s.person and s.person.email and (s.start_date is None or s.start_date <= day_of)
+            and (s.end_date is None or day_of <= s.end_date)
+        }
         for person in people.values():
             sent += _send_once(
                 partnership=meeting.partnership, person=person, kind=EmailLog.Kind.MEETING, about=meeting.starts_at.date(),
@@ -44,8 +49,9 @@ def governance_reminders(as_of: dt.date) -> int:
 
 
 def _send_once(*, partnership, person, kind, about, as_of, subject, template, context) -> int:
+    # Once per recipient and subject: two groups meeting on the same day are two emails.
     if EmailLog.objects.filter(partnership=partnership, recipient__iexact=person.email, kind=kind,
-                               period_start=about, sent=True).exists():
+                               period_start=about, subject=subject[:255], sent=True).exists():
         return 0
     log = EmailLog(partnership=partnership, person=person, recipient=person.email, kind=kind, period_start=about,
                    run_date=as_of, subject=subject[:255])

@@ -2,14 +2,14 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from prevent_hub.directory.models import Organisation
 from prevent_hub.directory.selectors import with_lead_status
 from prevent_hub.plans import schedule
 
 from .choices import ATTENDED, GroupKind, MeetingStatus
-from .models import Attendance, Group, Meeting, ReportingLine
+from .models import Attendance, Group, Meeting, ReportingLine, Seat
 
 
 def last_four_quarters(as_of: dt.date, year_start_month: int) -> tuple[dt.date, dt.date]:
@@ -43,23 +43,35 @@ def attendance_compliance(partnership, as_of: dt.date) -> dict:
         partnership=partnership, group__kind=GroupKind.STRATEGY_GROUP,
         starts_at__date__gte=start, starts_at__date__lte=min(end, as_of),
     ).exclude(status=MeetingStatus.CANCELLED)
-    total = meetings.count()
-    attended = dict(
-        Attendance.objects.filter(meeting__in=meetings, status__in=ATTENDED)
-        .values_list("organisation").annotate(n=Count("meeting", distinct=True))
-    )
-    seated = Q(pk__in=Group.objects.filter(partnership=partnership, kind=GroupKind.STRATEGY_GROUP)
-               .values("seats__organisation"))
+    dates = {m.pk: m.starts_at.date() for m in meetings.only("pk", "starts_at")}
+    attended: dict[int, set[int]] = {}
+    for org_id, meeting_id in Attendance.objects.filter(meeting__in=meetings, status__in=ATTENDED).values_list(
+            "organisation", "meeting"):
+        attended.setdefault(org_id, set()).add(meeting_id)
+    # An organisation is measured against the meetings held while it had a seat (all of them
+    # when its seat has no dates, or when it has no seat but is a specified authority).
+    windows: dict[int, list[tuple]] = {}
+    for org_id, seat_start, seat_end in Seat.objects.filter(
+            group__partnership=partnership, group__kind=GroupKind.STRATEGY_GROUP).exclude(organisation=None).values_list(
+            "organisation", "start_date", "end_date"):
+        windows.setdefault(org_id, []).append((seat_start, seat_end))
     organisations = with_lead_status(
         Organisation.objects.filter(partnership=partnership).filter(
-            Q(is_specified_authority=True) | Q(pk__in=attended.keys()) | seated)
+            Q(is_specified_authority=True) | Q(pk__in=attended.keys()) | Q(pk__in=windows.keys())),
+        as_of,
     ).select_related("partnership").order_by("name")
-    rows = [
-        ComplianceRow(organisation=org, attended=attended.get(org.pk, 0), meetings=total,
-                      no_lead=org.is_specified_authority and not org.has_current_lead)
-        for org in organisations
-    ]
-    return {"start": start, "end": end, "meetings": total, "rows": rows}
+    rows = []
+    for org in organisations:
+        eligible = {pk for pk, day in dates.items() if _seated_on(day, windows.get(org.pk))}
+        rows.append(ComplianceRow(organisation=org, attended=len(attended.get(org.pk, set()) & eligible),
+                                  meetings=len(eligible), no_lead=org.is_specified_authority and not org.has_current_lead))
+    return {"start": start, "end": end, "meetings": len(dates), "rows": rows}
+
+
+def _seated_on(day, windows) -> bool:
+    if not windows:
+        return True
+    return any((start is None or start <= day) and (end is None or day <= end) for start, end in windows)
 
 
 @dataclass

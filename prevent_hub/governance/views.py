@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -147,6 +149,8 @@ class AttendanceView(MeetingSubmitView):
 
 class MeetingItemView(MeetingSubmitView):
     def save(self, meeting):
+        if meeting.group.is_secure:
+            return False, f"{meeting.group} is a secure group: its decisions are recorded in Channel case management."
         form = forms.MeetingItemForm(self.request.POST, partnership=meeting.partnership)
         if not form.is_valid():
             return False, " ".join(str(e) for errors in form.errors.values() for e in errors)
@@ -200,7 +204,7 @@ class MeetingPlanView(ObjectMixin, View):
         start = timezone.localdate()
         try:
             created = services.meetings_generate(actor=request.user, group=group, start=start,
-                                                 end=start.replace(year=start.year + 1))
+                                                 end=start + dt.timedelta(days=365))
         except services.GovernanceError as error:
             messages.error(request, str(error))
         else:
@@ -217,6 +221,9 @@ class MeetingCalendarView(ObjectMixin, View):
 
     def get(self, request, *args, **kwargs):
         meeting = self.get_object()
+        with transaction.atomic():
+            log_access(actor=request.user, event="download", target=meeting, sections=["calendar"],
+                       purpose="Meeting calendar entry")
         response = HttpResponse(calendars.meeting_ics(meeting), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{slugify(str(meeting))}.ics"'
         return response

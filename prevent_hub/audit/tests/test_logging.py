@@ -226,3 +226,17 @@ def test_selectors_return_newest_first_and_stay_in_their_partnership(organisatio
     assert list(selectors.changes_for_partnership(partnership)) == [second, first]
     assert list(selectors.changes_for_partnership(partnership.pk)) == [second, first]
     assert list(selectors.access_for_partnership(partnership)) == [seen]
+
+
+def test_a_delete_logs_every_record_it_cascades_to(db):
+    from prevent_hub.core.services import object_delete
+    from prevent_hub.core.testing.factories import PreventLeadFactory
+
+    lead = PreventLeadFactory()
+    organisation = lead.organisation
+    lead.person.organisation = None
+    lead.person.save()
+    object_delete(actor=None, instance=organisation)
+    assert ChangeLog.objects.filter(action="delete", object_id=str(organisation.pk),
+                                    object_repr=str(organisation)).count() == 1
+    assert ChangeLog.objects.filter(action="delete", object_id=str(lead.pk), content_type__model="preventlead").count() == 1

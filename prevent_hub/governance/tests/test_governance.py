@@ -135,7 +135,15 @@ def test_a_meetings_ics_parses_and_carries_the_recurrence(client, db):
     (event,) = calendar.walk("VEVENT")
     assert str(event["summary"]) == "Strategy Group"
     assert event.decoded("dtstart") == meeting.starts_at
+    assert event["dtstart"].params["TZID"] == "Europe/London" and calendar.walk("VTIMEZONE")
     assert event["rrule"]["FREQ"] == ["MONTHLY"] and event["rrule"]["INTERVAL"] == [3]
+    # The series ends with its last planned meeting and keeps the same wall-clock time through the summer.
+    from dateutil.rrule import rrulestr
+
+    occurrences = list(rrulestr(event["rrule"].to_ical().decode(), dtstart=event.decoded("dtstart")))
+    assert [o.date() for o in occurrences] == [D(2018, 4, 15), D(2018, 7, 15), D(2018, 10, 15)]
+    assert {(o.hour, o.minute) for o in occurrences} == {(10, 0)}
+    assert AccessLog.objects.filter(event="download", purpose="Meeting calendar entry").count() == 1
 
 
 def test_the_private_feed_needs_its_secret_and_stops_once_revoked(client, db):
@@ -328,3 +336,64 @@ def test_feed_changes_are_change_logged_without_the_secret(client, db):
     assert [row.action for row in change_log_rows(feed).order_by("seq")] == ["create", "update"]
     logged = " ".join(str(row.after) for row in ChangeLog.objects.all())
     assert token not in logged and feed.token_hash not in logged
+
+
+def test_a_secure_groups_meetings_take_no_decisions_and_a_group_with_records_cannot_turn_secure(client, warwickshire):
+    panel = Group.objects.get(partnership=warwickshire, short_name="Channel Panel")
+    meeting = Meeting.objects.create(partnership=warwickshire, group=panel, starts_at=timezone.now())
+    client.force_login(user_with(Role.COORDINATOR, warwickshire))
+    response = client.post(reverse("governance:meeting_items", kwargs={"partnership": "warwickshire", "pk": meeting.pk}),
+                           {"kind": "decision", "text": "A named person's case"}, follow=True)
+    assert "is a secure group" in response.content.decode() and not MeetingItem.objects.exists()
+    forum = Group.objects.get(partnership=warwickshire, short_name="Schools Forum")
+    Meeting.objects.create(partnership=warwickshire, group=forum, starts_at=timezone.now(), minutes="Shared resources")
+    edit = client.post(reverse("governance:group_edit", kwargs={"partnership": "warwickshire", "pk": forum.pk}), {
+        "name": forum.name, "kind": "forum", "cadence": "biannual", "is_secure": "on", "expected_version": forum.version})
+    assert edit.status_code == 400 and "Remove them before making the group secure" in edit.content.decode()
+    forum.refresh_from_db()
+    assert not forum.is_secure
+
+
+@pytest.mark.parametrize("starts_at", ["9999-12-31T23:30", "0001-01-01T10:00"])
+def test_a_meeting_date_no_calendar_could_hold_is_refused(client, db, starts_at):
+    partnership = PartnershipFactory(slug="alpha")
+    group = _strategy_group(partnership)
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    response = client.post(reverse("governance:meeting_add", kwargs={"partnership": "alpha"}),
+                           {"group": group.pk, "starts_at": starts_at, "status": "planned"})
+    assert response.status_code == 400 and not Meeting.objects.exists()
+
+
+def test_compliance_uses_the_lead_and_seat_dates_of_the_period(db):
+    partnership = PartnershipFactory()
+    group = _strategy_group(partnership)
+    council = OrganisationFactory(partnership=partnership, name="Council")
+    PreventLeadFactory(partnership=partnership, organisation=council, start_date=D(2017, 1, 1),
+                       end_date=D(2017, 6, 30))
+    newcomer = OrganisationFactory(partnership=partnership, name="Newcomer", is_specified_authority=False)
+    Seat.objects.create(partnership=partnership, group=group, organisation=newcomer, start_date=D(2017, 9, 1))
+    for day in (D(2017, 5, 15), D(2017, 8, 15), D(2017, 11, 15), D(2018, 2, 15)):
+        meeting = Meeting.objects.create(partnership=partnership, group=group, status="held",
+                                         starts_at=dt.datetime.combine(day, dt.time(10), tzinfo=TZ))
+        services.attendance_record(actor=None, meeting=meeting, organisation=newcomer, status="present")
+    in_may = {r.organisation.name: r for r in selectors.attendance_compliance(partnership, D(2017, 5, 20))["rows"]}
+    assert not in_may["Council"].no_lead  # the lead was in post then
+    in_march = {r.organisation.name: r for r in selectors.attendance_compliance(partnership, D(2018, 3, 20))["rows"]}
+    assert in_march["Council"].no_lead
+    assert (in_march["Newcomer"].attended, in_march["Newcomer"].meetings) == (2, 2)  # only since its seat began
+
+
+def test_two_groups_meeting_the_same_day_are_two_reminders_and_ended_seats_get_none(db, smtp_server):
+    from prevent_hub.core.testing.factories import PersonFactory
+    from prevent_hub.governance.reminders import governance_reminders
+
+    partnership = PartnershipFactory()
+    member = PersonFactory(partnership=partnership, email="member@example.test")
+    former = PersonFactory(partnership=partnership, email="former@example.test")
+    for name in ("Strategy Group", "Schools Forum"):
+        group = Group.objects.create(partnership=partnership, name=name, kind="forum")
+        Seat.objects.create(partnership=partnership, group=group, person=member)
+        Seat.objects.create(partnership=partnership, group=group, person=former, end_date=D(2018, 1, 31))
+        Meeting.objects.create(partnership=partnership, group=group, starts_at=dt.datetime(2018, 3, 27, 10, tzinfo=TZ))
+    assert governance_reminders(D(2018, 3, 20)) == 2
+    assert {m["X-Envelope-To"] for m in smtp_server.messages} == {"member@example.test"}
