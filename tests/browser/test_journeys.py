@@ -112,7 +112,9 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
                                 end=datetime.date(2018, 3, 31))[0]
     for url in ("/p/warwickshire/governance/diagram/", "/p/warwickshire/governance/attendance/?as_of=2018-03-20",
                 f"/p/warwickshire/groups/{strategy_group.pk}/", f"/p/warwickshire/meetings/{meeting.pk}/",
-                "/calendar/",
+                "/calendar/", "/p/warwickshire/groups/", "/p/warwickshire/meetings/", "/p/warwickshire/seats/",
+                "/p/warwickshire/terms-of-reference/", "/p/warwickshire/reporting-lines/", "/p/warwickshire/obligations/",
+                "/p/warwickshire/meetings/add/", "/p/warwickshire/reminder-emails/",
                 f"/p/warwickshire/plan-versions/{version.pk}/dashboard/?as_of=2018-01-15",
                 f"/p/warwickshire/plan-versions/{version.pk}/refresh/",
                 f"/p/warwickshire/actions/{version.actions.get(ref='1.2').pk}/",
