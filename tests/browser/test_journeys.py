@@ -73,7 +73,7 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
     sign_in(page, live_server.url, coordinator)
     queue, seen, per_view, checked = [page.url], set(), Counter(), []
     failures = {}
-    while queue and len(checked) < 80:
+    while queue and len(checked) < 250:
         url = queue.pop(0)
         if url in seen:
             continue
@@ -85,7 +85,7 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
         if "format=" in url or match.url_name.endswith(("_export", "download_recovery_codes")):
             continue  # downloads, not pages
         view = match.view_name
-        if per_view[view] >= 2:
+        if per_view[view] >= 1:
             continue
         per_view[view] += 1
         response = page.goto(url)
@@ -140,7 +140,7 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
     if run_axe(page):
         failures["plan import (errors)"] = run_axe(page)
     assert failures == {}, failures
-    assert len(checked) >= 20, checked
+    assert 60 <= len(checked) < 250, len(checked)  # under the cap: the crawl reached every kind of page
     for part in ("/plan-versions/", "/actions/", "/reminder-emails/", "/plans/"):
         assert any(part in url for url in checked), (part, checked)
     assert page.foreign_requests == []

@@ -236,7 +236,10 @@ def test_cli_imports_into_a_partnership(partnership, capsys):
         call_command("import_plan", str(SEED), "--partnership", "alpha")
 
 
-@pytest.mark.parametrize("filename,content,message", BAD_FILES, ids=[f[0] for f in BAD_FILES])
+CLI_BAD_FILES = [*BAD_FILES, ("huge.txt", b"x" * (10 * 1024 * 1024 + 1), "the largest file that can be imported is 10 MB")]
+
+
+@pytest.mark.parametrize("filename,content,message", CLI_BAD_FILES, ids=[f[0] for f in CLI_BAD_FILES])
 def test_cli_exits_non_zero_with_the_message_on_stderr(tmp_path, filename, content, message):
     path = tmp_path / filename
     path.write_bytes(content)
