@@ -11,6 +11,8 @@ urlpatterns = [
     path("update/", include("prevent_hub.plans.public_urls")),
     path("p/<slug:partnership>/", include("prevent_hub.governance.urls")),
     path("calendar/", include("prevent_hub.governance.public_urls")),
+    path("p/<slug:partnership>/", include("prevent_hub.training.urls")),
+    path("training/", include("prevent_hub.training.public_urls")),
     path("p/<slug:partnership>/audit/", include("prevent_hub.audit.urls")),
 ]
 

@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "prevent_hub.directory",
     "prevent_hub.plans",
     "prevent_hub.governance",
+    "prevent_hub.training",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -39,6 +39,7 @@ _GOVERNANCE_MODELS = (
     "group", "reportingline", "seat", "termsofreference", "meeting", "attendance", "meetingitem", "obligation",
     "meetingpaper",
 )
+_TRAINING_MODELS = ("course", "trainer", "trainingsession", "headcount", "lmscompletion", "feedback")
 # Those who deliver actions report progress on them; coordinators can report on an owner's behalf.
 PROGRESS_REPORTERS = PLAN_EDITORS | {Role.ACTION_OWNER, Role.PREVENT_LEAD}
 
@@ -64,6 +65,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(PARTNERSHIP_WORKERS, *(f"governance.view_{m}" for m in _GOVERNANCE_MODELS)),
     **_grant(PARTNERSHIP_WORKERS, *(f"governance.export_{m}" for m in _GOVERNANCE_MODELS)),
     **_grant(PLAN_EDITORS, *(f"governance.{a}_{m}" for a in ("add", "change", "delete") for m in _GOVERNANCE_MODELS)),
+    # Training: everyone reads the register; coordinators and Prevent leads (who run training) keep it.
+    **_grant(PARTNERSHIP_WORKERS, *(f"training.view_{m}" for m in _TRAINING_MODELS)),
+    **_grant(PARTNERSHIP_WORKERS, *(f"training.export_{m}" for m in _TRAINING_MODELS)),
+    **_grant(PLAN_EDITORS | {Role.PREVENT_LEAD},
+             *(f"training.{a}_{m}" for a in ("add", "change", "delete", "import") for m in _TRAINING_MODELS)),
     # Change history of ordinary records is visible to those who can edit them.
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),
     **_grant({Role.AUDITOR}, "audit.view_accesslog", "audit.verify_chain"),

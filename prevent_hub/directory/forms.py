@@ -9,7 +9,7 @@ from .models import GlossaryTerm, Organisation, Person, PreventLead
 class OrganisationForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = Organisation
-        fields = ["name", "short_name", "sector", "is_specified_authority", "parent", "website", "notes"]
+        fields = ["name", "short_name", "sector", "is_specified_authority", "parent", "workforce_size", "website", "notes"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

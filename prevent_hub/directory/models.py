@@ -40,6 +40,9 @@ class Organisation(PartnershipScopedModel):
     parent = models.ForeignKey(
         "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    workforce_size = models.PositiveIntegerField(
+        _("workforce size"), null=True, blank=True, help_text=_("Staff to be trained; used for training coverage."),
+    )
     website = models.URLField(_("website"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
 

@@ -18,6 +18,9 @@ from prevent_hub.governance.services import meetings_generate
 from prevent_hub.plans.demo import SEED, load_warwickshire_plan
 from prevent_hub.plans.models import PlanVersion
 from prevent_hub.plans.reminders import owner_link_issue
+from prevent_hub.training.demo import load_warwickshire_training
+from prevent_hub.training.models import Course, SessionLink, TrainingSession
+from prevent_hub.training.services import session_link_issue
 
 from .conftest import run_axe
 
@@ -30,6 +33,7 @@ def demo():
     partnership, _ = load_warwickshire()
     load_warwickshire_plan(partnership)
     load_warwickshire_governance(partnership)
+    load_warwickshire_training(partnership)
     coordinator = UserFactory(email="coordinator@example.test", roles=[(partnership, Role.COORDINATOR)])
     return partnership, coordinator
 
@@ -107,11 +111,18 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
     action = version.actions.get(ref="5.2")
     owner_token = owner_link_issue(actor=None, action=action, person=action.owners.first().person,
                                    period_start=action.plan_version.issued_date)
+    training_session = TrainingSession.objects.create(partnership=partnership, course=Course.objects.first(),
+                                                      date=datetime.date(2018, 2, 2), venue="Shire Hall")
+    feedback_token = session_link_issue(actor=None, session=training_session, purpose=SessionLink.Purpose.FEEDBACK)
+    return_token = session_link_issue(actor=None, session=training_session, purpose=SessionLink.Purpose.RETURN)
     strategy_group = Group.objects.get(short_name="PSG")
     meeting = meetings_generate(actor=None, group=strategy_group, start=datetime.date(2018, 1, 1),
                                 end=datetime.date(2018, 3, 31))[0]
     for url in ("/p/warwickshire/governance/diagram/", "/p/warwickshire/governance/attendance/?as_of=2018-03-20",
                 f"/p/warwickshire/groups/{strategy_group.pk}/", f"/p/warwickshire/meetings/{meeting.pk}/",
+                "/p/warwickshire/training/coverage/", f"/p/warwickshire/training-sessions/{training_session.pk}/",
+                f"/training/feedback/{feedback_token}/", f"/training/return/{return_token}/",
+                "/p/warwickshire/elearning-completions/import/",
                 "/calendar/", "/p/warwickshire/groups/", "/p/warwickshire/meetings/", "/p/warwickshire/seats/",
                 "/p/warwickshire/terms-of-reference/", "/p/warwickshire/reporting-lines/", "/p/warwickshire/obligations/",
                 "/p/warwickshire/meetings/add/", "/p/warwickshire/reminder-emails/",

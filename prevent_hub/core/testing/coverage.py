@@ -22,6 +22,9 @@ PUBLIC_URL_NAMES = {
     "owner_links:owner_update",
     # A calendar program fetching a user's private feed; the secret address is the key (governance).
     "calendar:feed",
+    # A trainer's return of figures and participants' feedback, through a session's link (training).
+    "training_public:return",
+    "training_public:feedback",
 }
 
 # Pages for any signed-in user about themselves; no partnership data on them.

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from prevent_hub.directory.demo import load_warwickshire
 from prevent_hub.governance.demo import load_warwickshire_governance
 from prevent_hub.plans.demo import load_warwickshire_plan
+from prevent_hub.training.demo import load_warwickshire_training
 
 
 class Command(BaseCommand):
@@ -18,3 +19,6 @@ class Command(BaseCommand):
         governance = load_warwickshire_governance(partnership)
         if governance:
             self.stdout.write(f"Added {governance} governance records (groups, reporting lines, seats, obligations).")
+        courses = load_warwickshire_training(partnership)
+        if courses:
+            self.stdout.write(f"Added {courses} training courses.")

@@ -1,0 +1,91 @@
+"""Writes for training: head-counts, no-login links for trainers' returns and participants' feedback."""
+import datetime as dt
+import hashlib
+import secrets
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from prevent_hub.core.services import object_create, object_update
+
+from .models import Feedback, HeadCount, SessionLink
+
+LINK_DAYS = {SessionLink.Purpose.RETURN: 14, SessionLink.Purpose.FEEDBACK: 30}
+FEEDBACK_PER_HOUR = 20  # per link and address: enough for a room, too few for a flood
+
+
+class TrainingError(ValueError):
+    """Refused by the rules; the message says why."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def session_link_issue(*, actor, session, purpose: str) -> str:
+    token = secrets.token_urlsafe(32)
+    object_create(actor=actor, instance=SessionLink(
+        partnership=session.partnership, session=session, purpose=purpose, token_hash=token_hash(token),
+        expires_at=timezone.now() + dt.timedelta(days=LINK_DAYS[purpose]),
+    ))
+    return token
+
+
+def session_link_find(token: str, purpose: str) -> SessionLink | None:
+    link = (SessionLink.objects.select_related("session__course", "session__partnership")
+            .filter(token_hash=token_hash(token), purpose=purpose).first())
+    if link is None or link.expires_at <= timezone.now() or link.used_at is not None:
+        return None
+    return link
+
+
+@transaction.atomic
+def head_count_add(*, actor, session, sector: str, count: int, organisation=None, role: str = "",
+                   attendee: str = "", returned_by: str = "") -> HeadCount:
+    if count < 1:
+        raise TrainingError("Enter how many people attended (1 or more).")
+    if attendee and count != 1:
+        raise TrainingError("A named attendee is one person: leave the name blank for a head-count.")
+    return object_create(actor=actor, instance=HeadCount(
+        partnership=session.partnership, session=session, organisation=organisation, sector=sector, role=role,
+        attendee=attendee, count=count, returned_by=returned_by,
+    ))
+
+
+@transaction.atomic
+def trainer_return_submit(*, token: str, rows: list[dict], returned_by: str) -> list[HeadCount]:
+    """A trainer's figures for a session, all rows at once; the link then stops working."""
+    link = session_link_find(token, SessionLink.Purpose.RETURN)
+    if link is None:
+        raise TrainingError("This link has expired or has been used.")
+    link = SessionLink.objects.select_for_update().get(pk=link.pk)
+    if link.used_at is not None:
+        raise TrainingError("This link has expired or has been used.")
+    saved = [head_count_add(actor=None, session=link.session, returned_by=returned_by, **row) for row in rows]
+    link.used_at = timezone.now()
+    object_update(actor=None, instance=link, expected_version=link.version)
+    return saved
+
+
+def feedback_allowed(token: str, address: str) -> bool:
+    """Count this submission against the hourly limit; False once the limit is reached."""
+    key = f"training-feedback:{token_hash(token)[:16]}:{address}"
+    added = cache.add(key, 1, timeout=3600)
+    if added:
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=3600)
+        return True
+    return count <= FEEDBACK_PER_HOUR
+
+
+@transaction.atomic
+def feedback_submit(*, link, rating: int, confidence_before: int, confidence_after: int, comments: str = "") -> Feedback:
+    return object_create(actor=None, instance=Feedback(
+        partnership=link.partnership, session=link.session, rating=rating, confidence_before=confidence_before,
+        confidence_after=confidence_after, comments=comments,
+    ))

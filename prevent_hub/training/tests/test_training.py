@@ -1,0 +1,326 @@
+"""The training register: role matrix, coverage figures, LMS imports, trainers' returns and anonymous feedback."""
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from prevent_hub.core.roles import Role
+from prevent_hub.core.testing import coverage as url_coverage
+from prevent_hub.core.testing.factories import OrganisationFactory, PartnershipFactory, PersonFactory
+from prevent_hub.core.testing.matrix import ALL_ROLES, CANARY, ModelViewMatrix, change_log_rows, row_counts, user_with
+from prevent_hub.training import selectors, services
+from prevent_hub.training.models import Course, Feedback, HeadCount, LmsCompletion, SessionLink, Trainer, TrainingSession
+
+D = dt.date
+R = Role
+READERS = {R.PARTNERSHIP_ADMIN, R.COORDINATOR, R.ACTION_OWNER, R.PREVENT_LEAD, R.CHANNEL_CHAIR, R.POLICE_PREVENT,
+           R.PANEL_MEMBER, R.BOARD_VIEWER}
+KEEPERS = {R.PARTNERSHIP_ADMIN, R.COORDINATOR, R.PREVENT_LEAD}
+EXPECTED = {"view": READERS, "export": READERS, "add": KEEPERS, "change": KEEPERS, "delete": KEEPERS,
+            "import": KEEPERS, "history": {R.PARTNERSHIP_ADMIN, R.COORDINATOR}}
+
+
+def make_course(partnership, name="WRAP"):
+    return Course.objects.create(partnership=partnership, name=name, level="wrap")
+
+
+def make_session(partnership, day=D(2017, 10, 10), course=None, **kwargs):
+    return TrainingSession.objects.create(partnership=partnership, course=course or make_course(partnership), date=day,
+                                          **kwargs)
+
+
+class TestCourseViews(ModelViewMatrix):
+    model = Course
+    actions = ("list", "detail", "add", "edit", "delete", "history")
+    expected = EXPECTED
+
+    def make(self, partnership, **kwargs):
+        return make_course(partnership, **kwargs)
+
+    def create_data(self, partnership):
+        return {"name": "Beyond WRAP", "level": "beyond_wrap", "delivery": "in_person"}
+
+    def change_data(self, obj):
+        return {"name": obj.name, "level": "wrap3", "delivery": "online", "expected_version": obj.version}
+
+
+class TestTrainerViews(ModelViewMatrix):
+    model = Trainer
+    actions = ("list", "detail", "add", "edit", "delete", "history")
+    expected = EXPECTED
+    canary_field = "person"
+
+    def make(self, partnership, person=None):
+        person = PersonFactory(partnership=partnership, name=person or "Jo Trainer")
+        return Trainer.objects.create(partnership=partnership, person=person, course=make_course(partnership))
+
+    @pytest.fixture
+    def world(self, db):
+        from prevent_hub.core.testing.matrix import World
+
+        a, b = PartnershipFactory(slug="alpha"), PartnershipFactory(slug="bravo")
+        return World(a=a, b=b, obj=self.make(a), other=self.make(b, person=f"Secret {CANARY}"))
+
+    def create_data(self, partnership):
+        return {"person": PersonFactory(partnership=partnership).pk, "course": make_course(partnership, "Zak").pk,
+                "refresher_due": "2019-03-31"}
+
+    def change_data(self, obj):
+        return {"person": obj.person_id, "course": obj.course_id, "refresher_due": "2020-03-31",
+                "expected_version": obj.version}
+
+    def conflicting_change(self, data):
+        data["refresher_due"] = "2031-12-31"
+        return "2031-12-31"
+
+
+class TestTrainingSessionViews(ModelViewMatrix):
+    model = TrainingSession
+    actions = ("list", "detail", "add", "edit", "delete", "history")
+    expected = EXPECTED
+    canary_field = "venue"
+
+    def make(self, partnership, venue="Shire Hall"):
+        return make_session(partnership, venue=venue)
+
+    def create_data(self, partnership):
+        return {"course": make_course(partnership, "Zak").pk, "date": "2017-11-01", "venue": "Library"}
+
+    def change_data(self, obj):
+        return {"course": obj.course_id, "date": "2017-11-02", "venue": obj.venue, "capacity": "30",
+                "expected_version": obj.version}
+
+
+class TestLmsCompletionViews(ModelViewMatrix):
+    model = LmsCompletion
+    actions = ("list", "detail", "delete", "history", "import", "export")
+    expected = EXPECTED
+    canary_field = "learner_ref"
+
+    def make(self, partnership, learner_ref="L-0001"):
+        return LmsCompletion.objects.create(partnership=partnership, course=make_course(partnership),
+                                            organisation=OrganisationFactory(partnership=partnership),
+                                            learner_ref=learner_ref, completed_on=D(2017, 10, 1))
+
+    def change_data(self, obj):
+        return {}
+
+
+url_coverage.register("training:trainingsession_headcount", "training:trainingsession_link", "training:coverage")
+
+
+@pytest.fixture
+def register(db):
+    """Known figures: three organisations, two courses, sessions over three quarters, e-learning completions."""
+    partnership = PartnershipFactory(slug="alpha")
+    council = OrganisationFactory(partnership=partnership, name="Council", sector="local_authority", workforce_size=200)
+    school = OrganisationFactory(partnership=partnership, name="School", sector="education", workforce_size=50)
+    trust = OrganisationFactory(partnership=partnership, name="Trust", sector="health")  # no training at all
+    wrap, elearning = make_course(partnership, "WRAP"), make_course(partnership, "Awareness e-learning")
+    july = make_session(partnership, D(2017, 7, 12), wrap)
+    october = make_session(partnership, D(2017, 10, 10), wrap)
+    HeadCount.objects.create(partnership=partnership, session=july, organisation=council, sector="local_authority", count=12)
+    HeadCount.objects.create(partnership=partnership, session=july, organisation=school, sector="education", count=8)
+    HeadCount.objects.create(partnership=partnership, session=october, organisation=council, sector="local_authority",
+                             count=5)
+    HeadCount.objects.create(partnership=partnership, session=october, sector="voluntary_community", count=4)  # no organisation
+    for n, (org, day) in enumerate([(school, D(2017, 11, 3)), (school, D(2018, 1, 9)), (council, D(2018, 2, 1))]):
+        LmsCompletion.objects.create(partnership=partnership, course=elearning, organisation=org, learner_ref=f"L{n}",
+                                     completed_on=day)
+    return partnership, council, school, trust, wrap, elearning
+
+
+def test_coverage_counts_by_sector_organisation_course_and_quarter(register):
+    partnership, council, school, trust, wrap, elearning = register
+    data = selectors.coverage(partnership, D(2017, 4, 1), D(2018, 3, 31))
+    assert data["total"] == 32
+    sectors = {row["sector"]: row["trained"] for row in data["sectors"]}
+    assert (sectors["Local authority"], sectors["Education and childcare"], sectors["Voluntary and community"],
+            sectors["Health"]) == (18, 10, 4, 0)
+    organisations = {row["organisation"].name: (row["trained"], row["coverage"]) for row in data["organisations"]}
+    assert organisations == {"Council": (18, 9), "School": (10, 20), "Trust": (0, None)}
+    assert {row["course"].name: row["trained"] for row in data["courses"]} == {"WRAP": 29, "Awareness e-learning": 3}
+    assert [(q["quarter"], q["trained"], q["change"]) for q in data["quarters"]] == [
+        ("Q1 2017/18", 0, None), ("Q2 2017/18", 20, 20), ("Q3 2017/18", 10, -10), ("Q4 2017/18", 2, -8)]
+    assert data["unassigned"] == 4
+
+
+def test_specified_authorities_with_no_training_in_12_months_are_flagged(register):
+    partnership, council, school, trust, *_ = register
+    assert [o.name for o in selectors.authorities_without_training(partnership, D(2018, 3, 20))] == ["Trust"]
+    # A year on, only the e-learning of January and February 2018 still counts.
+    assert [o.name for o in selectors.authorities_without_training(partnership, D(2018, 12, 1))] == ["Trust"]
+    assert [o.name for o in selectors.authorities_without_training(partnership, D(2019, 3, 1))] == [
+        "Council", "School", "Trust"]
+
+
+def test_the_coverage_page_shows_the_figures_and_a_chart_with_its_table(client, register):
+    partnership = register[0]
+    client.force_login(user_with(Role.BOARD_VIEWER, partnership))
+    page = client.get(reverse("training:coverage", kwargs={"partnership": "alpha"}) + "?as_of=2018-03-20")
+    html = page.content.decode()
+    assert "32 people trained" in html and "People trained per quarter" in html and "<svg" in html
+    assert "−" not in html and "-10" in html
+
+
+def xlsx(rows) -> bytes:
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def lms_import(client, name, content):
+    url = reverse("training:lmscompletion_import", kwargs={"partnership": "alpha"})
+    return client.post(url, {"file": SimpleUploadedFile(name, content)})
+
+
+def test_a_good_lms_export_imports_all_or_nothing_and_de_duplicates(client, register):
+    partnership, council, school, *_ = register
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    content = ("User ID,Employer,Module,Completion date\n"
+               "L1,School,Awareness e-learning,2018-01-20\n"  # already imported (9 Jan): a later date updates it
+               "NEW1,Council,Awareness e-learning,2018-03-01\n").encode()
+    preview = lms_import(client, "lms.csv", content)
+    assert preview.status_code == 200
+    confirm = client.post(reverse("training:lmscompletion_import", kwargs={"partnership": "alpha"}),
+                          {"confirm": "1", "token": preview.context["token"]})
+    assert confirm.status_code == 302
+    assert LmsCompletion.objects.count() == 4
+    assert LmsCompletion.objects.get(learner_ref="L1").completed_on == D(2018, 1, 20)
+    assert change_log_rows(LmsCompletion.objects.get(learner_ref="NEW1"), "create").count() == 1
+
+
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        ("User ID,Module,Completion date\nX,Awareness e-learning,2018-01-01\n", "Row 1, column 'Organisation'"),
+        ("Learner ID,Organisation,Course,Completed on\nX,Council,Awareness e-learning,31/02/2018\n",
+         "Row 2, column 'Completed on'"),
+        ("Learner ID,Organisation,Course,Completed on\nX,Nowhere,Awareness e-learning,2018-01-01\n",
+         "Row 2, column 'Organisation': There is no organisation called 'Nowhere'."),
+        ("Learner ID,Organisation,Course,Completed on\nX,Council,Awareness e-learning,2018-01-01\n"
+         "x,Council,Awareness e-learning,2018-01-02\n", "Row 3, column 'Learner ID'"),
+    ],
+)
+def test_a_bad_lms_export_gets_per_row_errors_and_saves_nothing(client, register, content, expected):
+    client.force_login(user_with(Role.COORDINATOR, register[0]))
+    before = row_counts()
+    response = lms_import(client, "lms.csv", content.encode())
+    assert response.status_code == 400
+    errors = [str(e) for e in response.context["result"].errors]
+    assert any(e.startswith(expected) for e in errors), errors
+    assert row_counts() == before
+
+
+def test_completion_exports_neutralise_formula_cells(client, register):
+    partnership, council, *_ = register
+    LmsCompletion.objects.create(partnership=partnership, course=register[5], organisation=council,
+                                 learner_ref="=HYPERLINK(\"x\")", completed_on=D(2018, 1, 1))
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    response = client.get(reverse("training:lmscompletion_export", kwargs={"partnership": "alpha"}) + "?format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert "'=HYPERLINK(\"x\")" in [cell.value for cell in sheet["A"]]
+
+
+def test_a_trainer_returns_figures_once_through_the_link(client, register):
+    partnership = register[0]
+    session = make_session(partnership, D(2018, 2, 2), register[4])
+    token = services.session_link_issue(actor=None, session=session, purpose=SessionLink.Purpose.RETURN)
+    url = reverse("training_public:return", kwargs={"token": token})
+    page = client.get(url)
+    assert page.status_code == 200 and "/p/alpha/" not in page.content.decode()
+    response = client.post(url, {"returned_by": "Sam Trainer", "sector_1": "education", "role_1": "Teachers",
+                                 "count_1": "14", "sector_2": "health", "count_2": "3"})
+    assert response.status_code == 200 and "Figures received" in response.content.decode()
+    assert sorted(session.head_counts.values_list("sector", "count")) == [("education", 14), ("health", 3)]
+    assert all(change_log_rows(h, "create").count() == 1 for h in session.head_counts.all())
+    again = client.post(url, {"returned_by": "Sam", "sector_1": "education", "count_1": "99"})
+    assert again.status_code == 404 and session.head_counts.count() == 2
+    assert client.get(reverse("training_public:return", kwargs={"token": "forged"})).status_code == 404
+
+
+def test_feedback_needs_no_login_asks_nothing_personal_and_is_rate_limited(client, register, settings):
+    partnership = register[0]
+    session = make_session(partnership, D(2018, 2, 2), register[4])
+    token = services.session_link_issue(actor=None, session=session, purpose=SessionLink.Purpose.FEEDBACK)
+    url = reverse("training_public:feedback", kwargs={"token": token})
+    page = client.get(url).content.decode()
+    assert "anonymous" in page and 'name="email"' not in page and 'name="name"' not in page
+    data = {"rating": "5", "confidence_before": "2", "confidence_after": "4", "comments": "Clear and practical"}
+    for _ in range(services.FEEDBACK_PER_HOUR):
+        assert client.post(url, data).status_code == 200
+    limited = client.post(url, data)
+    assert limited.status_code == 429 and "Too many responses" in limited.content.decode()
+    assert Feedback.objects.count() == services.FEEDBACK_PER_HOUR
+    # The feedback link opens nothing else, and a return link is not a feedback link.
+    assert client.get(session.get_absolute_url()).status_code == 302
+    assert client.get(reverse("training_public:return", kwargs={"token": token})).status_code == 404
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    summary = client.get(session.get_absolute_url()).content.decode()
+    assert "usefulness 5.0 of 5; confidence 2.0 before and 4.0 after" in summary
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_training_actions_by_role(client, register, role):
+    partnership = register[0]
+    session = make_session(partnership, D(2018, 2, 2), register[4])
+    bravo = PartnershipFactory(slug="bravo")
+    other = make_session(bravo, venue=CANARY)
+    client.force_login(user_with(role, partnership))
+    reader = role in READERS
+    assert client.get(reverse("training:coverage", kwargs={"partnership": "alpha"})).status_code == (200 if reader else 403)
+    before = row_counts()
+    for name, data in (("training:trainingsession_headcount", {"sector": "health", "count": "3"}),
+                       ("training:trainingsession_link", {"purpose": "feedback"})):
+        response = client.post(reverse(name, kwargs={"partnership": "alpha", "pk": session.pk}), data)
+        assert response.status_code == (302 if role in KEEPERS else (403 if reader else 404)), name
+        for slug in ("alpha", "bravo"):
+            foreign = client.post(reverse(name, kwargs={"partnership": slug, "pk": other.pk}), data)
+            assert foreign.status_code == 404 and CANARY.encode() not in foreign.content
+    if role not in KEEPERS:
+        assert row_counts() == before
+
+
+def test_coverage_and_session_list_queries_are_constant_with_100000_attendance_rows(client, register):
+    partnership, council, school, trust, wrap, _ = register
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    pages = [reverse("training:coverage", kwargs={"partnership": "alpha"}) + "?as_of=2018-03-20",
+             reverse("training:trainingsession_list", kwargs={"partnership": "alpha"})]
+
+    def queries():
+        counts = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            counts.append(len(captured))
+        return counts
+
+    queries()
+    small = queries()
+    sessions = TrainingSession.objects.bulk_create(
+        TrainingSession(partnership=partnership, course=wrap, date=D(2017, 4, 1) + dt.timedelta(days=n % 360))
+        for n in range(1000))
+    HeadCount.objects.bulk_create(
+        (HeadCount(partnership=partnership, session=sessions[n % 1000], organisation=(council, school, trust)[n % 3],
+                   sector="health", count=1) for n in range(100_000)), batch_size=5000)
+    assert HeadCount.objects.count() == 100_004
+    assert queries() == small
+
+
+def test_attendance_can_be_named_one_person_at_a_time(client, register):
+    partnership = register[0]
+    session = make_session(partnership, D(2018, 2, 2), register[4])
+    client.force_login(user_with(Role.PREVENT_LEAD, partnership))
+    url = reverse("training:trainingsession_headcount", kwargs={"partnership": "alpha", "pk": session.pk})
+    client.post(url, {"sector": "education", "attendee": "Alex Example", "count": "1"})
+    refused = client.post(url, {"sector": "education", "attendee": "Sam Example", "count": "3"}, follow=True)
+    assert "A named attendee is one person" in refused.content.decode()
+    assert list(session.head_counts.values_list("attendee", "count")) == [("Alex Example", 1)]

@@ -1,0 +1,190 @@
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Avg, Count, Sum
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+
+from prevent_hub.core.generic import ModelViews, ObjectMixin, PartnershipMixin
+from prevent_hub.core.permissions import has_perm
+from prevent_hub.plans import schedule
+
+from . import forms, importers, selectors, services, tables
+from .models import Course, LmsCompletion, SessionLink, Trainer, TrainingSession
+
+NEW_LINK_KEY = "new_training_link"
+
+
+def session_detail_context(session, request):
+    feedback = session.feedback.aggregate(responses=Count("pk"), rating=Avg("rating"),
+                                          before=Avg("confidence_before"), after=Avg("confidence_after"))
+    new_link = request.session.pop(NEW_LINK_KEY, None)
+    if new_link and new_link.get("session") != session.pk:
+        new_link = None
+    return {
+        "head_counts": session.head_counts.select_related("organisation").order_by("sector", "organisation__name"),
+        "trained": session.head_counts.aggregate(n=Sum("count"))["n"] or 0,
+        "feedback": feedback,
+        "comments": session.feedback.exclude(comments="").order_by("-created_at").values_list("comments", flat=True)[:20],
+        "head_count_form": forms.HeadCountForm(partnership=session.partnership),
+        "can_record": has_perm(request.user, "training.change_trainingsession", session.partnership_id),
+        "new_link": new_link,
+    }
+
+
+def course_detail_context(course, request):
+    summary = course.sessions.aggregate(sessions=Count("pk", distinct=True), trained=Sum("head_counts__count"))
+    feedback = course.sessions.aggregate(rating=Avg("feedback__rating"), before=Avg("feedback__confidence_before"),
+                                         after=Avg("feedback__confidence_after"), responses=Count("feedback"))
+    return {"summary": summary, "feedback": feedback, "completions": course.completions.count(),
+            "trainers": course.trainers.select_related("person__partnership").order_by("person__name")}
+
+
+course_views = ModelViews(
+    model=Course, form_class=forms.CourseForm, table=tables.course_table,
+    detail_template="training/course_detail.html", detail_context=course_detail_context,
+    summary=(("Name", "name"), ("Level", "get_level_display"), ("Delivery", "get_delivery_display"),
+             ("For", "audience"), ("Description", "description")),
+    only=("list", "add", "detail", "edit", "delete", "history"),
+)
+trainer_views = ModelViews(
+    model=Trainer, queryset=Trainer.objects.select_related("person", "organisation", "course"),
+    form_class=forms.TrainerForm, table=tables.trainer_table,
+    summary=(("Trainer", "person"), ("Organisation", "organisation"), ("Accredited to deliver", "course"),
+             ("Accredited on", "accredited_on"), ("Refresher due", "refresher_due"),
+             ("Status", lambda t: "Active" if t.is_active() else "Refresher overdue")),
+    only=("list", "add", "detail", "edit", "delete", "history"),
+)
+session_views = ModelViews(
+    model=TrainingSession,
+    queryset=lambda: TrainingSession.objects.select_related("course", "host", "trainer__person").annotate(
+        trained=Sum("head_counts__count")),
+    form_class=forms.TrainingSessionForm, table=tables.session_table,
+    list_template="training/session_list.html", detail_template="training/session_detail.html", detail_context=session_detail_context,
+    summary=(("Course", "course"), ("Date", "date"), ("Trainer", "trainer"), ("Host", "host"),
+             ("Venue", lambda s: s.venue or "Online"), ("Audience", "get_audience_sector_display"),
+             ("Places", "capacity")),
+    only=("list", "add", "detail", "edit", "delete", "history"),
+    history_related=("head_counts",),
+)
+completion_views = ModelViews(
+    model=LmsCompletion, queryset=LmsCompletion.objects.select_related("course", "organisation"),
+    table=tables.completion_table, importer=importers.LmsCompletionImporter(),
+    summary=(("Learner ID", "learner_ref"), ("Course", "course"), ("Organisation", "organisation"),
+             ("Completed on", "completed_on")),
+    only=("list", "detail", "delete", "history", "import", "export"),
+)
+
+
+class SessionSubmitView(ObjectMixin, View):
+    model = TrainingSession
+    routes = session_views.routes
+
+    def post(self, request, *args, **kwargs):
+        session = self.get_object()
+        if not has_perm(request.user, "training.change_trainingsession", self.partnership):
+            raise PermissionDenied
+        ok, message = self.save(session)
+        (messages.success if ok else messages.error)(request, message)
+        return HttpResponseRedirect(session.get_absolute_url())
+
+
+class HeadCountAddView(SessionSubmitView):
+    def save(self, session):
+        form = forms.HeadCountForm(self.request.POST, partnership=session.partnership)
+        if not form.is_valid():
+            return False, " ".join(str(e) for errors in form.errors.values() for e in errors)
+        try:
+            services.head_count_add(actor=self.request.user, session=session, **form.cleaned_data)
+        except services.TrainingError as error:
+            return False, str(error)
+        return True, "Attendance added."
+
+
+class SessionLinkView(SessionSubmitView):
+    def save(self, session):
+        purpose = self.request.POST.get("purpose")
+        if purpose not in SessionLink.Purpose.values:
+            return False, "Choose which link to make."
+        token = services.session_link_issue(actor=self.request.user, session=session, purpose=purpose)
+        name = "training_public:return" if purpose == SessionLink.Purpose.RETURN else "training_public:feedback"
+        # Shown once on the session page: only a hash is kept.
+        self.request.session[NEW_LINK_KEY] = {"session": session.pk, "purpose": purpose,
+                                              "url": self.request.build_absolute_uri(reverse(name, kwargs={"token": token}))}
+        return True, "Link made: copy it from this page now, it is shown only once."
+
+
+class CoverageView(PartnershipMixin, View):
+    """People trained by sector, organisation, course and quarter; authorities with no recent training."""
+
+    def get(self, request, *args, **kwargs):
+        from prevent_hub.plans.views import as_of_from
+
+        if not has_perm(request.user, "training.view_trainingsession", self.partnership):
+            raise PermissionDenied
+        as_of = as_of_from(request)
+        current = schedule.period_containing(as_of, self.partnership.year_start_month)
+        start = schedule.period_containing(schedule.add_months(current.start, -9), self.partnership.year_start_month).start
+        data = selectors.coverage(self.partnership, start, current.end)
+        widest = max((q["trained"] for q in data["quarters"]), default=0) or 1
+        chart = [{"label": q["quarter"], "width": 100 * q["trained"] / widest, "y": i} for i, q in enumerate(data["quarters"])]
+        context = {"partnership": self.partnership, "as_of": as_of, "chart": chart, **data,
+                   "no_training": selectors.authorities_without_training(self.partnership, as_of)}
+        return render(request, "training/coverage.html", context)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class TrainerReturnView(View):
+    """A trainer in a partner agency returns a session's head-counts, once, without an account."""
+
+    template_name = "training/trainer_return.html"
+
+    def get(self, request, token):
+        link = services.session_link_find(token, SessionLink.Purpose.RETURN)
+        if link is None:
+            return render(request, self.template_name, {"refused": True}, status=404)
+        return render(request, self.template_name, {"form": forms.TrainerReturnForm(), "session": link.session})
+
+    def post(self, request, token):
+        link = services.session_link_find(token, SessionLink.Purpose.RETURN)
+        if link is None:
+            return render(request, self.template_name, {"refused": True}, status=404)
+        form = forms.TrainerReturnForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form, "session": link.session}, status=400)
+        try:
+            services.trainer_return_submit(token=token, rows=form.rows(), returned_by=form.cleaned_data["returned_by"])
+        except services.TrainingError:
+            return render(request, self.template_name, {"refused": True}, status=404)
+        return render(request, self.template_name, {"done": True, "session": link.session})
+
+
+@method_decorator(login_not_required, name="dispatch")
+class FeedbackView(View):
+    """Participants' feedback on a session: no sign-in, no personal details, a limit per address."""
+
+    template_name = "training/feedback.html"
+
+    def get(self, request, token):
+        link = services.session_link_find(token, SessionLink.Purpose.FEEDBACK)
+        if link is None:
+            return render(request, self.template_name, {"refused": True}, status=404)
+        return render(request, self.template_name, {"form": forms.FeedbackForm(), "session": link.session})
+
+    def post(self, request, token):
+        link = services.session_link_find(token, SessionLink.Purpose.FEEDBACK)
+        if link is None:
+            return render(request, self.template_name, {"refused": True}, status=404)
+        if not services.feedback_allowed(token, request.META.get("REMOTE_ADDR", "")):
+            return render(request, self.template_name, {"limited": True, "session": link.session}, status=429)
+        form = forms.FeedbackForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form, "session": link.session}, status=400)
+        services.feedback_submit(link=link, **form.cleaned_data)
+        return render(request, self.template_name, {"done": True, "session": link.session})
+
+
