@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.forms import DateInput, PartnershipModelForm
 from prevent_hub.directory.choices import Sector
+from prevent_hub.plans import schedule
 
 from .models import Course, HeadCount, Trainer, TrainingSession
 
@@ -28,8 +29,26 @@ class TrainingSessionForm(PartnershipModelForm):
         fields = ["course", "date", "trainer", "host", "venue", "audience_sector", "capacity"]
         widgets = {"date": DateInput()}
 
+    def clean_capacity(self):
+        capacity = self.cleaned_data.get("capacity")
+        if capacity is not None and not 1 <= capacity <= MAX_HEAD_COUNT:
+            raise forms.ValidationError(_("Enter the number of places, from 1 to %(max)s.") % {"max": MAX_HEAD_COUNT})
+        return capacity
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date")
+        if day and not schedule.EARLIEST <= day <= schedule.LATEST:
+            raise forms.ValidationError(_("Enter a date between %(first)s and %(last)s.")
+                                        % {"first": schedule.EARLIEST.year, "last": schedule.LATEST.year})
+        return day
+
+
+MAX_HEAD_COUNT = 10_000  # more than any one session; stops a typing slip from swamping the figures
+
 
 class HeadCountForm(forms.ModelForm):
+    count = forms.IntegerField(label=_("People"), min_value=1, max_value=MAX_HEAD_COUNT)
+
     class Meta:
         model = HeadCount
         fields = ["organisation", "sector", "role", "attendee", "count"]
@@ -37,7 +56,6 @@ class HeadCountForm(forms.ModelForm):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = self.fields["organisation"].queryset.filter(partnership=partnership)
-        self.fields["count"].min_value = 1
 
 
 class TrainerReturnForm(forms.Form):
@@ -54,7 +72,7 @@ class TrainerReturnForm(forms.Form):
             self.fields[f"role_{n}"] = forms.CharField(label=_("Line %(n)s: role") % {"n": n}, max_length=100,
                                                        required=False)
             self.fields[f"count_{n}"] = forms.IntegerField(label=_("Line %(n)s: people") % {"n": n}, min_value=1,
-                                                           max_value=10000, required=n == 1)
+                                                           max_value=MAX_HEAD_COUNT, required=n == 1)
 
     def rows(self) -> list[dict]:
         data = self.cleaned_data

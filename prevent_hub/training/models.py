@@ -3,6 +3,7 @@ import datetime as dt
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.models import PartnershipScopedModel
@@ -50,7 +51,7 @@ class Trainer(PartnershipScopedModel):
         return reverse("training:trainer_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
 
     def is_active(self, on: dt.date | None = None) -> bool:
-        on = on or dt.date.today()
+        on = on or timezone.localdate()
         return self.refresher_due is None or self.refresher_due >= on
 
 

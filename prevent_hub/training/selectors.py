@@ -56,7 +56,9 @@ def coverage(partnership, start: dt.date, end: dt.date) -> dict:
         trained = by_org.get(org.pk, 0)
         if not trained and not org.is_specified_authority:
             continue
-        percent = round(100 * trained / org.workforce_size) if org.workforce_size else None
+        # Counts are attendances and completions, not distinct people: someone trained twice counts twice,
+        # so the share of the workforce is capped at 100%.
+        percent = min(100, round(100 * trained / org.workforce_size)) if org.workforce_size else None
         org_rows.append({"organisation": org, "trained": trained, "coverage": percent})
     quarters = list(by_quarter.items())
     return {
@@ -76,7 +78,7 @@ def coverage(partnership, start: dt.date, end: dt.date) -> dict:
 
 def authorities_without_training(partnership, as_of: dt.date) -> list[Organisation]:
     """Specified authorities with nobody trained in the last twelve months (seed action 3.5)."""
-    since = as_of - dt.timedelta(days=365)
+    since = as_of.replace(year=as_of.year - 1, day=28 if (as_of.month, as_of.day) == (2, 29) else as_of.day)
     trained = set(HeadCount.objects.filter(partnership=partnership, session__date__gt=since,
                                            session__date__lte=as_of).values_list("organisation", flat=True))
     trained |= set(LmsCompletion.objects.filter(partnership=partnership, completed_on__gt=since,

@@ -12,7 +12,8 @@ from prevent_hub.core.services import object_create, object_update
 from .models import Feedback, HeadCount, SessionLink
 
 LINK_DAYS = {SessionLink.Purpose.RETURN: 14, SessionLink.Purpose.FEEDBACK: 30}
-FEEDBACK_PER_HOUR = 20  # per link and address: enough for a room, too few for a flood
+FEEDBACK_PER_HOUR = 60  # per link and connection: a room on one wifi fits
+FEEDBACK_PER_LINK_PER_HOUR = 300  # per link in all: more than any session, far fewer than a flood
 
 
 class TrainingError(ValueError):
@@ -44,8 +45,8 @@ def session_link_find(token: str, purpose: str) -> SessionLink | None:
 @transaction.atomic
 def head_count_add(*, actor, session, sector: str, count: int, organisation=None, role: str = "",
                    attendee: str = "", returned_by: str = "") -> HeadCount:
-    if count < 1:
-        raise TrainingError("Enter how many people attended (1 or more).")
+    if not 1 <= count <= 10_000:
+        raise TrainingError("Enter how many people attended, from 1 to 10,000.")
     if attendee and count != 1:
         raise TrainingError("A named attendee is one person: leave the name blank for a head-count.")
     return object_create(actor=actor, instance=HeadCount(
@@ -63,24 +64,32 @@ def trainer_return_submit(*, token: str, rows: list[dict], returned_by: str) -> 
     link = SessionLink.objects.select_for_update().get(pk=link.pk)
     if link.used_at is not None:
         raise TrainingError("This link has expired or has been used.")
-    saved = [head_count_add(actor=None, session=link.session, returned_by=returned_by, **row) for row in rows]
+    # The trainer's people are counted for the host organisation, so its coverage and flags see them.
+    saved = [head_count_add(actor=None, session=link.session, organisation=link.session.host, returned_by=returned_by,
+                            **row) for row in rows]
     link.used_at = timezone.now()
     object_update(actor=None, instance=link, expected_version=link.version)
     return saved
 
 
 def feedback_allowed(token: str, address: str) -> bool:
-    """Count this submission against the hourly limit; False once the limit is reached."""
-    key = f"training-feedback:{token_hash(token)[:16]}:{address}"
-    added = cache.add(key, 1, timeout=3600)
-    if added:
+    """Count one valid response against two limits: per connection, and for the link as a whole.
+
+    A room on one wifi shares an address, so the per-address limit is generous; the per-link
+    limit stops a flood from many addresses.
+    """
+    link_key = f"training-feedback:{token_hash(token)[:16]}"
+    return _within(f"{link_key}:{address}", FEEDBACK_PER_HOUR) and _within(link_key, FEEDBACK_PER_LINK_PER_HOUR)
+
+
+def _within(key: str, limit: int) -> bool:
+    if cache.add(key, 1, timeout=3600):
         return True
     try:
-        count = cache.incr(key)
+        return cache.incr(key) <= limit
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=3600)
         return True
-    return count <= FEEDBACK_PER_HOUR
 
 
 @transaction.atomic

@@ -26,7 +26,7 @@ def session_detail_context(session, request):
     if new_link and new_link.get("session") != session.pk:
         new_link = None
     return {
-        "head_counts": session.head_counts.select_related("organisation").order_by("sector", "organisation__name"),
+        "head_counts": session.head_counts.select_related("organisation").order_by("sector", "organisation__name")[:200],
         "trained": session.head_counts.aggregate(n=Sum("count"))["n"] or 0,
         "feedback": feedback,
         "comments": session.feedback.exclude(comments="").order_by("-created_at").values_list("comments", flat=True)[:20],
@@ -129,7 +129,7 @@ class CoverageView(PartnershipMixin, View):
         as_of = as_of_from(request)
         current = schedule.period_containing(as_of, self.partnership.year_start_month)
         start = schedule.period_containing(schedule.add_months(current.start, -9), self.partnership.year_start_month).start
-        data = selectors.coverage(self.partnership, start, current.end)
+        data = selectors.coverage(self.partnership, start, min(current.end, as_of))
         widest = max((q["trained"] for q in data["quarters"]), default=0) or 1
         chart = [{"label": q["quarter"], "width": 100 * q["trained"] / widest, "y": i} for i, q in enumerate(data["quarters"])]
         context = {"partnership": self.partnership, "as_of": as_of, "chart": chart, **data,
@@ -179,11 +179,13 @@ class FeedbackView(View):
         link = services.session_link_find(token, SessionLink.Purpose.FEEDBACK)
         if link is None:
             return render(request, self.template_name, {"refused": True}, status=404)
-        if not services.feedback_allowed(token, request.META.get("REMOTE_ADDR", "")):
-            return render(request, self.template_name, {"limited": True, "session": link.session}, status=429)
         form = forms.FeedbackForm(request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form, "session": link.session}, status=400)
+        # Only valid responses count against the limits. Behind a proxy, REMOTE_ADDR must be set to
+        # the client's address by the server in front (see docs/architecture.md).
+        if not services.feedback_allowed(token, request.META.get("REMOTE_ADDR", "")):
+            return render(request, self.template_name, {"limited": True, "session": link.session}, status=429)
         services.feedback_submit(link=link, **form.cleaned_data)
         return render(request, self.template_name, {"done": True, "session": link.session})
 

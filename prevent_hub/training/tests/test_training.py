@@ -255,6 +255,8 @@ def test_feedback_needs_no_login_asks_nothing_personal_and_is_rate_limited(clien
     page = client.get(url).content.decode()
     assert "anonymous" in page and 'name="email"' not in page and 'name="name"' not in page
     data = {"rating": "5", "confidence_before": "2", "confidence_after": "4", "comments": "Clear and practical"}
+    for _ in range(5):  # invalid responses are refused and do not use up the allowance
+        assert client.post(url, {"rating": "9"}).status_code == 400
     for _ in range(services.FEEDBACK_PER_HOUR):
         assert client.post(url, data).status_code == 200
     limited = client.post(url, data)
@@ -324,3 +326,42 @@ def test_attendance_can_be_named_one_person_at_a_time(client, register):
     refused = client.post(url, {"sector": "education", "attendee": "Sam Example", "count": "3"}, follow=True)
     assert "A named attendee is one person" in refused.content.decode()
     assert list(session.head_counts.values_list("attendee", "count")) == [("Alex Example", 1)]
+
+
+def test_a_trainers_return_counts_for_the_host_and_clears_its_no_training_flag(client, register):
+    partnership, council, school, trust, wrap, _ = register
+    session = make_session(partnership, D(2018, 3, 1), wrap, host=trust)
+    token = services.session_link_issue(actor=None, session=session, purpose=SessionLink.Purpose.RETURN)
+    client.post(reverse("training_public:return", kwargs={"token": token}),
+                {"returned_by": "Sam Trainer", "sector_1": "health", "count_1": "30"})
+    assert selectors.authorities_without_training(partnership, D(2018, 3, 20)) == []
+    organisations = {row["organisation"].name: row["trained"]
+                     for row in selectors.coverage(partnership, D(2017, 4, 1), D(2018, 3, 31))["organisations"]}
+    assert organisations["Trust"] == 30
+
+
+def test_coverage_as_of_a_day_ignores_training_after_it(client, register):
+    partnership, council, *_ = register
+    late = make_session(partnership, D(2018, 3, 25), register[4])
+    HeadCount.objects.create(partnership=partnership, session=late, organisation=council, sector="health", count=100)
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    page = client.get(reverse("training:coverage", kwargs={"partnership": "alpha"}) + "?as_of=2018-02-15")
+    assert page.context["total"] == 32
+
+
+@pytest.mark.parametrize("count", ["0", "10001", "9223372036854775807"])
+def test_an_impossible_head_count_is_refused(client, register, count):
+    partnership = register[0]
+    session = make_session(partnership, D(2018, 2, 2), register[4])
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    url = reverse("training:trainingsession_headcount", kwargs={"partnership": "alpha", "pk": session.pk})
+    response = client.post(url, {"sector": "health", "count": count}, follow=True)
+    assert response.status_code == 200 and not session.head_counts.exists()
+
+
+def test_coverage_of_a_workforce_never_exceeds_100_percent(register):
+    partnership, council, school, trust, wrap, _ = register
+    session = make_session(partnership, D(2018, 1, 10), wrap)
+    HeadCount.objects.create(partnership=partnership, session=session, organisation=school, sector="education", count=500)
+    rows = {r["organisation"].name: r["coverage"] for r in selectors.coverage(partnership, D(2017, 4, 1), D(2018, 3, 31))["organisations"]}
+    assert rows["School"] == 100
