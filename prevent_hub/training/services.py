@@ -56,6 +56,13 @@ def head_count_add(*, actor, session, sector: str, count: int, organisation=None
 
 
 @transaction.atomic
+def head_count_delete(*, actor, head_count) -> None:
+    from prevent_hub.core.services import object_delete
+
+    object_delete(actor=actor, instance=head_count)
+
+
+@transaction.atomic
 def trainer_return_submit(*, token: str, rows: list[dict], returned_by: str) -> list[HeadCount]:
     """A trainer's figures for a session, all rows at once; the link then stops working."""
     link = session_link_find(token, SessionLink.Purpose.RETURN)

@@ -105,6 +105,17 @@ class HeadCountAddView(SessionSubmitView):
         return True, "Attendance added."
 
 
+class HeadCountDeleteView(SessionSubmitView):
+    """Remove a wrong line of attendance (a slip, or a trainer's return entered twice)."""
+
+    def save(self, session):
+        row = session.head_counts.filter(pk=self.request.POST.get("head_count")).first()
+        if row is None:
+            return False, "That line of attendance is not on this session."
+        services.head_count_delete(actor=self.request.user, head_count=row)
+        return True, "Attendance line removed."
+
+
 class SessionLinkView(SessionSubmitView):
     def save(self, session):
         purpose = self.request.POST.get("purpose")

@@ -19,7 +19,7 @@ from prevent_hub.plans.demo import SEED, load_warwickshire_plan
 from prevent_hub.plans.models import PlanVersion
 from prevent_hub.plans.reminders import owner_link_issue
 from prevent_hub.training.demo import load_warwickshire_training
-from prevent_hub.training.models import Course, SessionLink, TrainingSession
+from prevent_hub.training.models import Course, HeadCount, SessionLink, TrainingSession
 from prevent_hub.training.services import session_link_issue
 
 from .conftest import run_axe
@@ -113,6 +113,8 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
                                    period_start=action.plan_version.issued_date)
     training_session = TrainingSession.objects.create(partnership=partnership, course=Course.objects.first(),
                                                       date=datetime.date(2018, 2, 2), venue="Shire Hall")
+    HeadCount.objects.create(partnership=partnership, session=training_session, sector="education", role="Teachers",
+                             count=12)
     feedback_token = session_link_issue(actor=None, session=training_session, purpose=SessionLink.Purpose.FEEDBACK)
     return_token = session_link_issue(actor=None, session=training_session, purpose=SessionLink.Purpose.RETURN)
     strategy_group = Group.objects.get(short_name="PSG")

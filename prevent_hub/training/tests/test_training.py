@@ -111,7 +111,8 @@ class TestLmsCompletionViews(ModelViewMatrix):
         return {}
 
 
-url_coverage.register("training:trainingsession_headcount", "training:trainingsession_link", "training:coverage")
+url_coverage.register("training:trainingsession_headcount", "training:trainingsession_link", "training:coverage",
+                      "training:trainingsession_headcount_remove")
 
 
 @pytest.fixture
@@ -365,3 +366,22 @@ def test_coverage_of_a_workforce_never_exceeds_100_percent(register):
     HeadCount.objects.create(partnership=partnership, session=session, organisation=school, sector="education", count=500)
     rows = {r["organisation"].name: r["coverage"] for r in selectors.coverage(partnership, D(2017, 4, 1), D(2018, 3, 31))["organisations"]}
     assert rows["School"] == 100
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_removing_an_attendance_line_by_role_and_only_from_its_session(client, register, role):
+    partnership, council, *_ = register
+    session = make_session(partnership, D(2018, 2, 2), register[4])
+    other_session = make_session(partnership, D(2018, 2, 3), register[4])
+    row = HeadCount.objects.create(partnership=partnership, session=session, organisation=council, sector="health", count=3)
+    client.force_login(user_with(role, partnership))
+    url = reverse("training:trainingsession_headcount_remove", kwargs={"partnership": "alpha", "pk": other_session.pk})
+    if role in KEEPERS:
+        client.post(url, {"head_count": row.pk})  # the wrong session: nothing removed
+        assert HeadCount.objects.filter(pk=row.pk).exists()
+    url = reverse("training:trainingsession_headcount_remove", kwargs={"partnership": "alpha", "pk": session.pk})
+    response = client.post(url, {"head_count": row.pk})
+    assert response.status_code == (302 if role in KEEPERS else (403 if role in READERS else 404))
+    assert HeadCount.objects.filter(pk=row.pk).exists() == (role not in KEEPERS)
+    if role in KEEPERS:
+        assert change_log_rows(row, "delete").count() == 1
