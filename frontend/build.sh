@@ -29,8 +29,7 @@ npx sass --pkg-importer=node --no-source-map --style=compressed \
 # not ship the map, and Django's manifest storage fails on a missing map file.
 sed -e 's|//# sourceMappingURL=.*$||' "$govuk/govuk-frontend.min.js" > "$out/govuk-frontend.min.js"
 
-# Our scripts are plain, hand-written modules kept under src/js/.
-cp src/js/init.js src/js/session-timeout.js "$out/"
+# Our own scripts (init.js, session-timeout.js) need no build: they live in $out.
 
 # axe-core for the browser tests (injected by the test suite, never served).
 cp node_modules/axe-core/axe.min.js "$vendor/axe.min.js"

@@ -1,7 +1,6 @@
 from django import forms
 from django.db import models
 from django.forms.renderers import TemplatesSetting
-from django.utils.translation import gettext_lazy as _
 
 
 class GovUKFormRenderer(TemplatesSetting):

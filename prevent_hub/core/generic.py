@@ -113,6 +113,30 @@ class ObjectMixin(ModelViewMixin):
         return super().http_method_not_allowed(request, *args, **kwargs)
 
 
+class ObjectFormPostView(ObjectMixin, View):
+    """A small form posted from an object's page: check the permission, save, say how it went, go back.
+
+    Subclasses give ``model``, ``permission`` and ``save(obj) -> (ok, message)``; ``allowed``
+    can narrow the permission to the object (an owner's own actions, say).
+    """
+
+    permission = None
+
+    def allowed(self, obj) -> bool:
+        return has_perm(self.request.user, self.permission, self.partnership)
+
+    def post(self, request, *args, **kwargs):
+        obj = self.get_object()
+        if not self.allowed(obj):
+            raise PermissionDenied
+        ok, message = self.save(obj)
+        (messages.success if ok else messages.error)(request, message)
+        return HttpResponseRedirect(obj.get_absolute_url())
+
+    def save(self, obj) -> tuple[bool, str]:
+        raise NotImplementedError
+
+
 class ObjectListView(ModelViewMixin, View):
     filterset_class = None
     table = None  # a callable returning a core.tables.Table

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.forms import DateInput, PartnershipModelForm
 from prevent_hub.core.uploads import check_document
-from prevent_hub.plans import schedule
+from prevent_hub.core.dates import check_plausible
 from prevent_hub.plans.models import Action, Theme
 
 from .choices import AttendanceStatus
@@ -80,10 +80,11 @@ class MeetingForm(PartnershipModelForm):
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", _("The meeting must end after it starts."))
         for field in ("starts_at", "ends_at"):
-            value = data.get(field)
-            if value and not schedule.EARLIEST <= value.date() <= schedule.LATEST:
-                self.add_error(field, _("Enter a date between %(first)s and %(last)s.")
-                               % {"first": schedule.EARLIEST.year, "last": schedule.LATEST.year})
+            if data.get(field):
+                try:
+                    check_plausible(data[field].date())
+                except forms.ValidationError as error:
+                    self.add_error(field, error)
         group = data.get("group")
         if group is not None and group.is_secure:
             # A secure group's business (Channel case discussion) belongs in case management, not here.

@@ -1,12 +1,11 @@
 """Writes for governance: meetings from a group's cadence, attendance, actions arising, calendar feeds."""
 import datetime as dt
-import hashlib
-import secrets
 
 from django.db import transaction
 from django.utils import timezone
 
 from prevent_hub.core.services import object_create, object_update
+from prevent_hub.core.tokens import new_secret
 from prevent_hub.plans.choices import Cadence, TimescaleKind
 from prevent_hub.plans.models import Action, Timescale
 
@@ -98,16 +97,12 @@ def meeting_paper_add(*, actor, meeting, title: str, file) -> MeetingPaper:
                                                             title=title, file=file))
 
 
-def feed_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def calendar_feed_create(*, user) -> str:
     """A new private feed address for ``user`` (any older one stops working). Returns the secret token."""
     calendar_feed_revoke(user=user)
-    token = secrets.token_urlsafe(32)
-    object_create(actor=user, instance=CalendarFeed(user=user, token_hash=feed_token_hash(token)))
+    token, token_hash = new_secret()
+    object_create(actor=user, instance=CalendarFeed(user=user, token_hash=token_hash))
     return token
 
 

@@ -12,8 +12,10 @@ from django.utils.text import slugify
 from django.views import View
 
 from prevent_hub.audit.services import log_access
-from prevent_hub.core.generic import ModelViews, ObjectMixin, PartnershipMixin
+from prevent_hub.core.dates import as_of_from
+from prevent_hub.core.generic import ModelViews, ObjectFormPostView, ObjectMixin, PartnershipMixin
 from prevent_hub.core.permissions import has_perm, partnership_ids_with_perm
+from prevent_hub.core.tokens import secret_hash
 
 from . import calendars, filtersets, forms, selectors, services, tables
 from .models import CalendarFeed, Group, Meeting, MeetingPaper, Obligation, ReportingLine, Seat, TermsOfReference
@@ -109,8 +111,6 @@ class ComplianceView(PartnershipMixin, View):
     """Strategy Group attendance per organisation over the last four quarters, with no-lead flags."""
 
     def get(self, request, *args, **kwargs):
-        from prevent_hub.plans.views import as_of_from
-
         if not has_perm(request.user, "governance.view_attendance", self.partnership):
             raise PermissionDenied
         as_of = as_of_from(request)
@@ -119,17 +119,10 @@ class ComplianceView(PartnershipMixin, View):
         return render(request, "governance/compliance.html", context)
 
 
-class MeetingSubmitView(ObjectMixin, View):
+class MeetingSubmitView(ObjectFormPostView):
     model = Meeting
     routes = meeting_views.routes
-
-    def post(self, request, *args, **kwargs):
-        meeting = self.get_object()
-        if not has_perm(request.user, "governance.change_meeting", self.partnership):
-            raise PermissionDenied
-        ok, message = self.save(meeting)
-        (messages.success if ok else messages.error)(request, message)
-        return HttpResponseRedirect(meeting.get_absolute_url())
+    permission = "governance.change_meeting"
 
 
 class AttendanceView(MeetingSubmitView):
@@ -191,25 +184,21 @@ class PaperDownloadView(ObjectMixin, View):
         return response
 
 
-class MeetingPlanView(ObjectMixin, View):
+class MeetingPlanView(ObjectFormPostView):
     """Plan a group's meetings from its cadence for the next twelve months."""
 
     model = Group
     routes = group_views.routes
+    permission = "governance.add_meeting"
 
-    def post(self, request, *args, **kwargs):
-        group = self.get_object()
-        if not has_perm(request.user, "governance.add_meeting", self.partnership):
-            raise PermissionDenied
+    def save(self, group):
         start = timezone.localdate()
         try:
-            created = services.meetings_generate(actor=request.user, group=group, start=start,
+            created = services.meetings_generate(actor=self.request.user, group=group, start=start,
                                                  end=start + dt.timedelta(days=365))
         except services.GovernanceError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"{len(created)} meetings planned for the next twelve months.")
-        return HttpResponseRedirect(group.get_absolute_url())
+            return False, str(error)
+        return True, f"{len(created)} meetings planned for the next twelve months."
 
 
 class MeetingCalendarView(ObjectMixin, View):
@@ -253,7 +242,7 @@ class PublicCalendarFeedView(View):
 
     def get(self, request, token, *args, **kwargs):
         feed = CalendarFeed.objects.select_related("user").filter(
-            token_hash=services.feed_token_hash(token), revoked_at__isnull=True).first()
+            token_hash=secret_hash(token), revoked_at__isnull=True).first()
         if feed is None or not feed.user.is_active:
             raise Http404
         allowed = partnership_ids_with_perm(feed.user, "governance.view_meeting")

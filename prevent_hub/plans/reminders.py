@@ -4,8 +4,6 @@ Owners without an account get a single-use, expiring link per action that lets t
 update that action and nothing else. Every email sent (or failed) is in the email log.
 """
 import datetime as dt
-import hashlib
-import secrets
 import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prevent_hub.core.services import object_create, object_update
+from prevent_hub.core.tokens import new_secret, secret_hash
 
 from . import schedule
 from .choices import ActionStatus
@@ -25,17 +24,13 @@ from .models import Action, EmailLog, OwnerLink, PlanVersion, ProgressUpdate
 from .services import TrackingError, progress_update_create
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def owner_link_issue(*, actor, action, person, period_start) -> str:
     """Create a link for ``person`` to update ``action`` once; return the token (only the hash is kept)."""
-    token = secrets.token_urlsafe(32)
+    token, token_hash = new_secret()
     _retire_links(action=action, person=person, period_start=period_start)  # only the newest link works
     object_create(actor=actor, instance=OwnerLink(
-        partnership=action.partnership, action=action, person=person, token_hash=token_hash(token),
+        partnership=action.partnership, action=action, person=person, token_hash=token_hash,
         period_start=period_start, expires_at=timezone.now() + dt.timedelta(days=settings.OWNER_LINK_DAYS),
     ))
     return token
@@ -48,7 +43,7 @@ class LinkRefused(Exception):
 def owner_link_find(token: str) -> OwnerLink:
     link = (
         OwnerLink.objects.select_related("action__plan_version__plan", "action__partnership", "person")
-        .filter(token_hash=token_hash(token)).first()
+        .filter(token_hash=secret_hash(token)).first()
     )
     if link is None or link.used_at is not None or link.expires_at <= timezone.now():
         raise LinkRefused

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from .choices import Cadence, TimescaleKind
 
 DUE_SOON_DAYS = 30
-# Dates the schedule works with; anything outside is a typing mistake, not a plan.
-EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
 # The last month of each season, for "every spring" and the like.
 SEASON_END_MONTH = {"spring": 5, "summer": 8, "autumn": 11, "winter": 2}
 # School terms end in December, at Easter (April) and in July.

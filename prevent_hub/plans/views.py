@@ -16,7 +16,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.views import View
 
 from prevent_hub.audit.services import log_access
-from prevent_hub.core.generic import ModelViewMixin, ModelViews, ObjectMixin
+from prevent_hub.core.dates import as_of_from
+from prevent_hub.core.generic import ModelViewMixin, ModelViews, ObjectFormPostView, ObjectMixin
 from prevent_hub.core.permissions import has_perm
 
 from . import exporters, filtersets, forms, reminders, schedule, selectors, services, tables
@@ -293,18 +294,6 @@ def corrections_from(post) -> dict:
 # --- Tracking ------------------------------------------------------------------------------------
 
 
-def as_of_from(request) -> dt.date:
-    """The day the dashboard looks from: ?as_of=YYYY-MM-DD, or today (also for a date no plan could have)."""
-    try:
-        day = dt.date.fromisoformat(request.GET.get("as_of", ""))
-    except ValueError:
-        return timezone.localdate()
-    if not schedule.EARLIEST <= day <= schedule.LATEST:
-        messages.error(request, f"Choose a date between {schedule.EARLIEST.year} and {schedule.LATEST.year}; showing today.")
-        return timezone.localdate()
-    return day
-
-
 class VersionDashboardView(ObjectMixin, View):
     """The Strategy Group dashboard for one plan version, as of any day."""
 
@@ -452,20 +441,14 @@ class EvidenceDownloadView(ObjectMixin, View):
         return response
 
 
-class ActionSubmitView(ObjectMixin, View):
-    """A small form posted from an action's page; the subclass says which permission and what to save."""
+class ActionSubmitView(ObjectFormPostView):
+    """A small form posted from an action's page, by those who may report on that action."""
 
     model = Action
     routes = action_views.routes
-    permission = None
 
-    def post(self, request, *args, **kwargs):
-        action = self.get_object()
-        if not selectors.may_report_on(request.user, action, self.permission):
-            raise PermissionDenied
-        message = self.save(action)
-        (messages.success if message[0] else messages.error)(request, message[1])
-        return HttpResponseRedirect(action.get_absolute_url())
+    def allowed(self, action) -> bool:
+        return selectors.may_report_on(self.request.user, action, self.permission)
 
 
 class CheckpointRecordView(ActionSubmitView):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.forms import DateInput, PartnershipModelForm
 from prevent_hub.directory.choices import Sector
-from prevent_hub.plans import schedule
+from prevent_hub.core.dates import check_plausible
 
 from .models import Course, HeadCount, Trainer, TrainingSession
 
@@ -36,11 +36,7 @@ class TrainingSessionForm(PartnershipModelForm):
         return capacity
 
     def clean_date(self):
-        day = self.cleaned_data.get("date")
-        if day and not schedule.EARLIEST <= day <= schedule.LATEST:
-            raise forms.ValidationError(_("Enter a date between %(first)s and %(last)s.")
-                                        % {"first": schedule.EARLIEST.year, "last": schedule.LATEST.year})
-        return day
+        return check_plausible(self.cleaned_data["date"])
 
 
 MAX_HEAD_COUNT = 10_000  # more than any one session; stops a typing slip from swamping the figures

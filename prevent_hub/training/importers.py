@@ -4,7 +4,7 @@ from prevent_hub.core.importing import ModelImporter, PlannedRow, RowProblem
 from prevent_hub.core.tabular import Column, TableSpec
 from prevent_hub.directory.importers import _organisation_index
 
-from prevent_hub.plans import schedule
+from prevent_hub.core.dates import plausible
 
 from .models import Course, LmsCompletion
 
@@ -41,7 +41,7 @@ class LmsCompletionImporter(ModelImporter):
             raise RowProblem("Learner ID", f"'{data['learner_ref']}' completed '{course}' more than once in this file "
                                            f"(also on row {context['seen'][key]}).")
         context["seen"][key] = row.number
-        if not schedule.EARLIEST <= data["completed_on"] <= schedule.LATEST:
+        if not plausible(data["completed_on"]):
             raise RowProblem("Completed on", f"{data['completed_on']:%-d %B %Y} is not a date a course was completed on.")
         existing = context["existing"].get(key)
         fields = {"course": course, "organisation": organisation, "completed_on": data["completed_on"],

@@ -1,13 +1,12 @@
 """Writes for training: head-counts, no-login links for trainers' returns and participants' feedback."""
 import datetime as dt
-import hashlib
-import secrets
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from prevent_hub.core.services import object_create, object_update
+from prevent_hub.core.tokens import new_secret, secret_hash
 
 from .models import Feedback, HeadCount, SessionLink
 
@@ -20,15 +19,11 @@ class TrainingError(ValueError):
     """Refused by the rules; the message says why."""
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def session_link_issue(*, actor, session, purpose: str) -> str:
-    token = secrets.token_urlsafe(32)
+    token, token_hash = new_secret()
     object_create(actor=actor, instance=SessionLink(
-        partnership=session.partnership, session=session, purpose=purpose, token_hash=token_hash(token),
+        partnership=session.partnership, session=session, purpose=purpose, token_hash=token_hash,
         expires_at=timezone.now() + dt.timedelta(days=LINK_DAYS[purpose]),
     ))
     return token
@@ -36,7 +31,7 @@ def session_link_issue(*, actor, session, purpose: str) -> str:
 
 def session_link_find(token: str, purpose: str) -> SessionLink | None:
     link = (SessionLink.objects.select_related("session__course", "session__partnership")
-            .filter(token_hash=token_hash(token), purpose=purpose).first())
+            .filter(token_hash=secret_hash(token), purpose=purpose).first())
     if link is None or link.expires_at <= timezone.now() or link.used_at is not None:
         return None
     return link
@@ -85,7 +80,7 @@ def feedback_allowed(token: str, address: str) -> bool:
     A room on one wifi shares an address, so the per-address limit is generous; the per-link
     limit stops a flood from many addresses.
     """
-    link_key = f"training-feedback:{token_hash(token)[:16]}"
+    link_key = f"training-feedback:{secret_hash(token)[:16]}"
     return _within(f"{link_key}:{address}", FEEDBACK_PER_HOUR) and _within(link_key, FEEDBACK_PER_LINK_PER_HOUR)
 
 

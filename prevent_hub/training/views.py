@@ -1,15 +1,14 @@
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Sum
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 
-from prevent_hub.core.generic import ModelViews, ObjectMixin, PartnershipMixin
+from prevent_hub.core.dates import as_of_from
+from prevent_hub.core.generic import ModelViews, ObjectFormPostView, PartnershipMixin
 from prevent_hub.core.permissions import has_perm
 from prevent_hub.plans import schedule
 
@@ -80,17 +79,10 @@ completion_views = ModelViews(
 )
 
 
-class SessionSubmitView(ObjectMixin, View):
+class SessionSubmitView(ObjectFormPostView):
     model = TrainingSession
     routes = session_views.routes
-
-    def post(self, request, *args, **kwargs):
-        session = self.get_object()
-        if not has_perm(request.user, "training.change_trainingsession", self.partnership):
-            raise PermissionDenied
-        ok, message = self.save(session)
-        (messages.success if ok else messages.error)(request, message)
-        return HttpResponseRedirect(session.get_absolute_url())
+    permission = "training.change_trainingsession"
 
 
 class HeadCountAddView(SessionSubmitView):
@@ -133,8 +125,6 @@ class CoverageView(PartnershipMixin, View):
     """People trained by sector, organisation, course and quarter; authorities with no recent training."""
 
     def get(self, request, *args, **kwargs):
-        from prevent_hub.plans.views import as_of_from
-
         if not has_perm(request.user, "training.view_trainingsession", self.partnership):
             raise PermissionDenied
         as_of = as_of_from(request)
