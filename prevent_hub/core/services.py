@@ -65,7 +65,7 @@ def object_delete(*, actor, instance):
     from django.db import router
     from django.db.models.deletion import Collector
 
-    collector = Collector(using=router.db_for_write(type(instance)))
+    collector = Collector(using=router.db_for_write(type(instance)), origin=instance)
     collector.collect([instance])
     cascaded = [obj for objs in collector.data.values() for obj in objs if obj is not instance]
     cascaded += [obj for queryset in collector.fast_deletes for obj in queryset]
@@ -75,7 +75,7 @@ def object_delete(*, actor, instance):
         snapshots.append((obj, obj.pk, _snapshot(obj)))
     before = _snapshot(instance)
     pk = instance.pk
-    instance.delete()
+    collector.delete()  # what Model.delete() does, without collecting the cascade a second time
     instance.pk = pk  # keep the id for the log row
     _log(actor, instance, "delete", before, None)
     for obj, obj_pk, snapshot in snapshots:
