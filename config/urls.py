@@ -13,6 +13,8 @@ urlpatterns = [
     path("calendar/", include("prevent_hub.governance.public_urls")),
     path("p/<slug:partnership>/", include("prevent_hub.training.urls")),
     path("training/", include("prevent_hub.training.public_urls")),
+    path("p/<slug:partnership>/channel/", include("prevent_hub.channel.urls")),
+    path("channel/", include("prevent_hub.channel.public_urls")),
     path("p/<slug:partnership>/audit/", include("prevent_hub.audit.urls")),
 ]
 

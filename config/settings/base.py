@@ -1,4 +1,6 @@
 """Settings shared by every environment. Values that vary come from config.env."""
+import base64
+import hashlib
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
@@ -9,6 +11,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env.SECRET_KEY or "insecure-local-key-only-for-development-and-tests-0123456789"
 DEBUG = False
+
+# Keys for case data encrypted at rest (channel.crypto), newest first. Without any in the
+# environment a key is derived from SECRET_KEY, which production refuses (production.py).
+FIELD_ENCRYPTION_KEYS = env.FIELD_ENCRYPTION_KEYS or [
+    base64.urlsafe_b64encode(hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()).decode()]
 ALLOWED_HOSTS = env.ALLOWED_HOSTS or ["127.0.0.1", "localhost"]
 
 INSTALLED_APPS = [
@@ -20,6 +27,7 @@ INSTALLED_APPS = [
     "prevent_hub.plans",
     "prevent_hub.governance",
     "prevent_hub.training",
+    "prevent_hub.channel",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -9,6 +9,9 @@ DEBUG = False
 SECRET_KEY = env.get_str("SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
     raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 50 characters.")
+FIELD_ENCRYPTION_KEYS = env.FIELD_ENCRYPTION_KEYS
+if not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is required in production (Fernet keys, newest first).")
 ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required in production.")

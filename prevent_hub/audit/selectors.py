@@ -36,13 +36,24 @@ def changes_for_objects(instances) -> QuerySet:
     return ChangeLog.objects.filter(match).select_related("user", "content_type").order_by("-seq")
 
 
-def changes_for_partnership(partnership) -> QuerySet:
-    """Return every change recorded in ``partnership`` (an instance or its id), newest first."""
-    return (
-        ChangeLog.objects.filter(partnership_id=_pk(partnership))
-        .select_related("user", "content_type")
-        .order_by("-timestamp", "-seq")
-    )
+def case_record_types() -> list:
+    """Content types of case records (``audit_withhold_content``): their entries name cases, so only auditors see them."""
+    from django.apps import apps
+
+    models = [model for model in apps.get_models() if getattr(model, "audit_withhold_content", False)]
+    return list(ContentType.objects.get_for_models(*models).values()) if models else []
+
+
+def changes_for_partnership(partnership, *, include_case_records: bool = False) -> QuerySet:
+    """Return every change recorded in ``partnership`` (an instance or its id), newest first.
+
+    Changes to case records are left out unless ``include_case_records``: even a case
+    reference is need-to-know.
+    """
+    entries = ChangeLog.objects.filter(partnership_id=_pk(partnership))
+    if not include_case_records:
+        entries = entries.exclude(content_type__in=case_record_types())
+    return entries.select_related("user", "content_type").order_by("-timestamp", "-seq")
 
 
 def access_for_partnership(partnership) -> QuerySet:

@@ -19,6 +19,11 @@ from .models import AccessLog, ChangeLog
 # change for core.services.object_update) without revealing it. A model can name
 # more fields in an ``audit_redact`` class attribute.
 REDACTED_FIELDS = frozenset({"password", "session_token"})
+# A model with ``audit_withhold_content = True`` (Channel case records) is logged by
+# shape only: ids, links, version, times and the fields it names in ``audit_keep``.
+# Its content must not outlive the erasure of the case, and the logs cannot be purged.
+STRUCTURAL_FIELDS = frozenset({"id", "partnership_id", "version", "created_at", "updated_at"})
+WITHHELD = "[withheld]"
 
 
 def serialize_instance(instance) -> dict:
@@ -28,8 +33,13 @@ def serialize_instance(instance) -> dict:
     and floats as strings, files as their name. Secret fields are redacted.
     """
     redacted = REDACTED_FIELDS | set(getattr(type(instance), "audit_redact", ()))
+    withhold = getattr(type(instance), "audit_withhold_content", False)
+    kept = STRUCTURAL_FIELDS | set(getattr(type(instance), "audit_keep", ()))
     data = {}
     for field in instance._meta.concrete_fields:
+        if withhold and field.attname not in kept and not field.is_relation:
+            data[field.attname] = WITHHELD
+            continue
         value = field.value_from_object(instance)
         if value not in (None, "") and (field.name in redacted or field.attname in redacted):
             value = "[redacted " + salted_hmac("prevent_hub.audit.redact", str(value)).hexdigest()[:16] + "]"

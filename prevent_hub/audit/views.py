@@ -36,7 +36,8 @@ class ChangeLogListView(AuditLogView):
     template_name = "audit/changelog_list.html"
 
     def entries(self):
-        return selectors.changes_for_partnership(self.partnership)
+        auditor = has_perm(self.request.user, "audit.view_accesslog", self.partnership)
+        return selectors.changes_for_partnership(self.partnership, include_case_records=auditor)
 
 
 class AccessLogListView(AuditLogView):

@@ -22,6 +22,7 @@ PARTNERSHIP_NAV = [
     NavItem("Reminders", "plans:emaillog_list", "plans.view_emaillog", "plans:emaillog"),
     NavItem("Governance", "governance:group_list", "governance.view_group", "governance:"),
     NavItem("Training", "training:trainingsession_list", "training.view_trainingsession", "training:"),
+    NavItem("Channel", "channel:case_list", "channel.view_case", "channel:"),
     NavItem("Organisations", "directory:organisation_list", "directory.view_organisation", "directory:organisation"),
     NavItem("People", "directory:person_list", "directory.view_person", "directory:person"),
     NavItem("Prevent leads", "directory:preventlead_list", "directory.view_preventlead", "directory:preventlead"),

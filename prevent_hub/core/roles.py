@@ -39,6 +39,11 @@ _GOVERNANCE_MODELS = (
     "group", "reportingline", "seat", "termsofreference", "meeting", "attendance", "meetingitem", "obligation",
     "meetingpaper",
 )
+_CHANNEL_CONFIG_MODELS = ("vaffactor", "retentionrule")
+# Need to know (issue 7): the police Prevent team and the Channel chair see every case;
+# a panel member sees only the cases assigned to them (channel.selectors). Nobody
+# else, administrators and board viewers included, sees any case.
+CASE_TEAM = frozenset({Role.CHANNEL_CHAIR, Role.POLICE_PREVENT})
 _TRAINING_MODELS = ("course", "trainer", "trainingsession", "headcount", "lmscompletion", "feedback")
 # Those who deliver actions report progress on them; coordinators can report on an owner's behalf.
 PROGRESS_REPORTERS = PLAN_EDITORS | {Role.ACTION_OWNER, Role.PREVENT_LEAD}
@@ -70,6 +75,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(PARTNERSHIP_WORKERS, *(f"training.export_{m}" for m in _TRAINING_MODELS)),
     **_grant(PLAN_EDITORS | {Role.PREVENT_LEAD},
              *(f"training.{a}_{m}" for a in ("add", "change", "delete", "import") for m in _TRAINING_MODELS)),
+    # Channel: any partner can refer; what happens next is for the case team alone.
+    **_grant(PARTNERSHIP_WORKERS, "channel.add_case", "channel.respond_informationrequest"),
+    **_grant(CASE_TEAM | {Role.PANEL_MEMBER}, "channel.view_case"),
+    **_grant(CASE_TEAM, "channel.view_all_cases", "channel.view_subject", "channel.change_case",
+             "channel.erase_case", "channel.view_approval", "channel.view_channelfeedback"),
+    **_grant({Role.POLICE_PREVENT}, "channel.screen_case"),
+    **_grant({Role.CHANNEL_CHAIR}, "channel.decide_case", "channel.export_case", "channel.assign_case",
+             "channel.bulkexport_case"),
+    **_grant(CASE_TEAM, *(f"channel.view_{m}" for m in _CHANNEL_CONFIG_MODELS)),
+    **_grant({Role.CHANNEL_CHAIR}, *(f"channel.{a}_{m}" for a in ("add", "change", "delete") for m in _CHANNEL_CONFIG_MODELS)),
     # Change history of ordinary records is visible to those who can edit them.
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),
     **_grant({Role.AUDITOR}, "audit.view_accesslog", "audit.verify_chain"),

@@ -25,6 +25,9 @@ PUBLIC_URL_NAMES = {
     # A trainer's return of figures and participants' feedback, through a session's link (training).
     "training_public:return",
     "training_public:feedback",
+    # A partner answering one Channel information request, and anonymous Channel feedback, by single-use link.
+    "channel_public:request",
+    "channel_public:feedback",
 }
 
 # Pages for any signed-in user about themselves; no partnership data on them.

@@ -60,6 +60,8 @@ def test_production_settings_are_hardened(monkeypatch):
 
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
     monkeypatch.setenv("ALLOWED_HOSTS", "hub.example.org")
+    monkeypatch.setenv("FIELD_ENCRYPTION_KEYS", "aGVyZS1pcy1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzLSE=")
+    monkeypatch.setattr("config.env.FIELD_ENCRYPTION_KEYS", ["aGVyZS1pcy1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzLSE="])
     sys.modules.pop("config.settings.production", None)
     production = importlib.import_module("config.settings.production")
     assert production.DEBUG is False

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from prevent_hub.channel.demo import load_channel_demo
 from prevent_hub.directory.demo import load_warwickshire
 from prevent_hub.governance.demo import load_warwickshire_governance
 from prevent_hub.plans.demo import load_warwickshire_plan
@@ -19,6 +20,10 @@ class Command(BaseCommand):
         governance = load_warwickshire_governance(partnership)
         if governance:
             self.stdout.write(f"Added {governance} governance records (groups, reporting lines, seats, obligations).")
+        channel = load_channel_demo(partnership)
+        if any(channel.values()):
+            self.stdout.write("Channel: added {factors} assessment factors, {retention} retention rules and "
+                              "{cases} synthetic cases.".format(**channel))
         courses = load_warwickshire_training(partnership)
         if courses:
             self.stdout.write(f"Added {courses} training courses.")
