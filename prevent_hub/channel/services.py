@@ -475,6 +475,7 @@ def assignment_remove(*, actor, assignment) -> None:
 
 @transaction.atomic
 def feedback_link_issue(*, actor, case, audience: str) -> str:
+    case = _lock(case)
     workflow.require(case, "issue_feedback_link")
     token, token_hash = new_secret()
     _create(actor, FeedbackLink(partnership=case.partnership, case=case, audience=audience, token_hash=token_hash),
@@ -561,7 +562,8 @@ def approval_request(*, actor, partnership, kind: str, reason: str, case=None) -
 @transaction.atomic
 def approval_decide(*, actor, approval, approve: bool) -> Approval:
     """A second person approves or rejects. An approved early erasure is carried out at once."""
-    approval = Approval.objects.select_for_update().select_related("case", "requested_by").get(pk=approval.pk)
+    # Lock only the approval's own row (case is a nullable join, which PostgreSQL cannot lock).
+    approval = Approval.objects.select_for_update(of=("self",)).select_related("case", "requested_by").get(pk=approval.pk)
     if approval.status != ApprovalStatus.PENDING:
         raise CaseError(_("This request has already been decided."))
     if approval.requested_by_id == actor.pk:

@@ -31,6 +31,12 @@ ACK_KEY = "channel_referral_ack"
 NEW_LINK_KEY = "channel_new_link"
 
 
+def error_summary(forms_shown, errors=()) -> dict:
+    """Context for the page's one error summary (channel/_errors.html)."""
+    return {"errors": list(errors), "error_forms": forms_shown,
+            "error_forms_have_errors": any(f.is_bound and f.errors for f in forms_shown)}
+
+
 class ChannelMixin(PartnershipMixin):
     permission = "channel.view_case"
 
@@ -126,7 +132,8 @@ class ReferralCreateView(ChannelMixin, View):
 
     def render(self, subject_form, referral_form, errors=(), status=200):
         return render(self.request, "channel/referral_form.html", self.context(
-            subject_form=subject_form, referral_form=referral_form, errors=list(errors)), status=status)
+            subject_form=subject_form, referral_form=referral_form,
+            **error_summary([subject_form, referral_form], errors)), status=status)
 
     def post(self, request, *args, **kwargs):
         self.check()
@@ -267,7 +274,7 @@ class CaseStepView(CaseMixin, View):
 
     def render(self, case, form, errors=(), status=200):
         return render(self.request, self.template_name, self.context(
-            case=case, form=form, errors=list(errors), title=workflow.STEPS[self.step].label), status=status)
+            case=case, form=form, title=workflow.STEPS[self.step].label, **error_summary([form], errors)), status=status)
 
     def post(self, request, *args, **kwargs):
         case = self.get_case()
@@ -393,8 +400,8 @@ class PostExitReviewView(CaseStepView):
     def render(self, case, form, errors=(), status=200):
         review = self.get_review(case)
         return render(self.request, self.template_name, self.context(
-            case=case, form=form, errors=list(errors), title=f"{review.get_kind_display()} (due {review.due_on:%-d %B %Y})"),
-            status=status)
+            case=case, form=form, title=f"{review.get_kind_display()} (due {review.due_on:%-d %B %Y})",
+            **error_summary([form], errors)), status=status)
 
     def save(self, case, form):
         services.post_exit_review_record(actor=self.request.user, review=self.get_review(case), purpose=self.purpose(),
@@ -455,7 +462,7 @@ class EarlyErasureRequestView(CaseMixin, View):
 
     def render(self, case, form, status=200):
         return render(self.request, "channel/case_step.html", self.context(
-            case=case, form=form, title=_("ask for this case to be erased early"),
+            case=case, form=form, title=_("ask for this case to be erased early"), **error_summary([form]),
             explanation=_("A second member of the case team must approve. Once approved, every record of the case is "
                           "erased at once and cannot be recovered.")), status=status)
 
