@@ -84,6 +84,10 @@ class SubjectForm(PartnershipModelForm):
         return birth
 
 
+class SubjectCorrectionForm(SubjectForm):
+    """The person's details, corrected by the case team (with the version the form was loaded at)."""
+
+
 class PurposeForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Why are you opening this case?"), choices=choices.Purpose.choices,
                                 widget=forms.RadioSelect)

@@ -199,6 +199,34 @@ def _notify_referral(case, referrer_email: str) -> None:
           _team_emails(case.partnership, [Role.POLICE_PREVENT]))
 
 
+IDENTITY_FIELDS = ("full_name", "date_of_birth", "address", "contacts", "religion_or_belief", "ethnicity",
+                   "health_and_neurodiversity")
+
+
+@transaction.atomic
+def subject_update(*, actor, case, expected_version: int | None, purpose: str = "", **fields) -> list[str]:
+    """Correct the person's details. Refuses (ConflictError) if someone saved them since the form was loaded.
+
+    Returns the names of the fields that changed; the logs name the fields, never the values.
+    """
+    from prevent_hub.core.services import ConflictError
+
+    subject = Subject.objects.select_for_update().get(case=case)
+    if expected_version is not None and subject.version != expected_version:
+        raise ConflictError(subject)
+    birth = fields.get("date_of_birth", subject.date_of_birth)
+    if birth > case.received_on:
+        raise CaseError(_("The date of birth cannot be after the referral."))
+    changed = [name for name in IDENTITY_FIELDS if name in fields and fields[name] != getattr(subject, name)]
+    if not changed:
+        return []
+    _update(actor, subject, **{name: fields[name] for name in changed})
+    if "date_of_birth" in changed:
+        _update(actor, case, age_band=selectors.age_band(birth, case.received_on))
+    _trace(actor, subject, "alteration", [f"identity: {name}" for name in changed], purpose, case=case)
+    return changed
+
+
 # Police gateway ----------------------------------------------------------------------------
 
 

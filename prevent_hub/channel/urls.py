@@ -25,6 +25,7 @@ urlpatterns = [
     path("refer/received/", views.ReferralDoneView.as_view(), name="referral_done"),
     path("<int:pk>/", views.CaseDetailView.as_view(), name="case_detail"),
     path("<int:pk>/purpose/", views.CasePurposeView.as_view(), name="case_purpose"),
+    path("<int:pk>/identity/", views.SubjectCorrectView.as_view(), name="case_identity"),
     *[path(f"<int:pk>/{piece}/", views.STEP_VIEWS[step].as_view(), name=f"case_{step}") for step, piece in STEP_PATHS.items()],
     path("<int:pk>/reviews/<int:review>/", views.PostExitReviewView.as_view(), name="case_post_exit_review"),
     path("<int:pk>/access/", views.AssignmentAddView.as_view(), name="case_assignment_add"),

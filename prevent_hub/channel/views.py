@@ -70,10 +70,12 @@ class CaseContentView(CaseMixin, View):
     """A page or file showing case content. Subclasses give ``content(case) -> (response, sections)``."""
 
     event = "consultation"
+    permissions = ()  # needed beyond seeing the case, checked before the purpose is asked
 
     def get(self, request, *args, **kwargs):
         case = self.get_case()
-        self.check()
+        for perm in ("channel.view_case", *self.permissions):
+            self.check(perm)
         purpose = self.purpose()
         if not purpose:
             target = reverse("channel:case_purpose", kwargs={"partnership": self.partnership.slug, "pk": case.pk})
@@ -220,6 +222,7 @@ class CaseDetailView(CaseContentView):
                    for name in workflow.next_steps(case) if name in STEP_VIEWS and has_perm(user, STEP_PERMISSIONS[name], p)],
             can_record_post_exit=workflow.allowed(case, "post_exit_review") and has_perm(user, "channel.change_case", p),
             can_assign=has_perm(user, "channel.assign_case", p),
+            can_correct_identity=show_identity and has_perm(user, "channel.change_case", p),
             assignment_form=forms.AssignmentForm(partnership=p) if has_perm(user, "channel.assign_case", p) else None,
             can_export=has_perm(user, "channel.export_case", p),
             can_erase=has_perm(user, "channel.erase_case", p),
@@ -387,6 +390,46 @@ STEP_VIEWS = {
 }
 
 
+class SubjectCorrectView(CaseContentView):
+    """Correct the person's details. Showing the form shows the identity, so the page is a logged read."""
+
+    permissions = ("channel.view_subject", "channel.change_case")
+
+    def content(self, case):
+        form = forms.SubjectCorrectionForm(instance=case.subject, partnership=self.partnership)
+        return self.render(case, form), ["identity"]
+
+    def render(self, case, form, errors=(), status=200, conflict=False):
+        return render(self.request, "channel/case_step.html", self.context(
+            case=case, form=form, title=_("correct the person's details"), conflict=conflict,
+            **error_summary([form], errors)), status=status)
+
+    def post(self, request, *args, **kwargs):
+        from prevent_hub.core.services import ConflictError
+
+        case = self.get_case()
+        for perm in self.permissions:
+            self.check(perm)
+        form = forms.SubjectCorrectionForm(request.POST, instance=case.subject, partnership=self.partnership)
+        if not form.is_valid():
+            return self.render(case, form, status=400)
+        data = {k: v for k, v in form.cleaned_data.items() if k != "expected_version"}
+        try:
+            changed = services.subject_update(actor=request.user, case=case, purpose=self.purpose(),
+                                              expected_version=form.cleaned_data.get("expected_version"), **data)
+        except services.CaseError as error:
+            return self.render(case, form, errors=[str(error)], status=400)
+        except ConflictError:
+            # Someone saved the details since this form was loaded: show theirs, keep nothing of this attempt.
+            fresh = forms.SubjectCorrectionForm(instance=case.subject.__class__.objects.get(case=case),
+                                                partnership=self.partnership)
+            return self.render(case, fresh, status=409, errors=[
+                _("Someone else changed these details while you were editing. Their version is shown below; "
+                  "make your correction again.")])
+        messages.success(request, _("Details corrected.") if changed else _("No changes to save."))
+        return HttpResponseRedirect(case.get_absolute_url())
+
+
 class PostExitReviewView(CaseStepView):
     step = "post_exit_review"
     form_class = forms.PostExitReviewForm
@@ -441,10 +484,7 @@ class SubjectAccessView(CaseContentView):
     """Everything held about the person, as a Word document: a disclosure, logged with its sections."""
 
     event = "export"
-
-    def get(self, request, *args, **kwargs):
-        self.check("channel.export_case")
-        return super().get(request, *args, **kwargs)
+    permissions = ("channel.export_case",)
 
     def content(self, case):
         body, sections = documents.subject_access_docx(case)

@@ -27,7 +27,8 @@ PARTNER_PAGES = {"channel:referral_create", "channel:referral_done", "channel:re
 coverage.register(*CHANNEL_URL_NAMES)
 
 # Pages that show case content and so must write exactly one access-log row per successful response.
-CONTENT_URL_NAMES = {"channel:case_detail", "channel:case_subject_access", "channel:request_respond"}
+CONTENT_URL_NAMES = {"channel:case_detail", "channel:case_subject_access", "channel:request_respond",
+                     "channel:case_identity"}
 
 
 def consultations(case=None):
@@ -214,7 +215,7 @@ def test_access_log_rows_equal_successful_case_content_responses_over_200_random
              world.users[Role.BOARD_VIEWER], world.users[Role.SYSTEM_ADMIN], responder]
     cases = [world.case_a, world.case_b, case_c, world.case_other]
     names = ["channel:case_detail", "channel:case_detail", "channel:case_detail", "channel:case_subject_access",
-             "channel:request_respond", "channel:case_purpose",
+             "channel:request_respond", "channel:case_identity", "channel:case_purpose",
              "channel:case_list", "channel:request_list", "channel:request_respond", "channel:case_screen"]
     before = consultations().count()
     content_ok = 0

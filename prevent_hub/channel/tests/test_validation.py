@@ -176,3 +176,33 @@ def test_two_people_screening_at_once_cannot_both_move_the_case(channel_world):
         services.case_screen(actor=None, case=stale, outcome="channel", screened_on=case.received_on, rationale="r")
     case.refresh_from_db()
     assert case.stage == Stage.CLOSED and case.outcome == "no_further_action"
+
+
+def test_correcting_the_identity_refuses_a_stale_form_and_logs_field_names_only(client, channel_world):
+    from prevent_hub.audit.models import AccessLog
+
+    world = channel_world
+    case = world.case_a
+    url = case_url("case_identity", case)
+    client.force_login(world.panel_assigned)
+    with_purpose(client, case)
+    assert client.get(url).status_code == 403  # a panel member never sees the identity
+    client.force_login(world.users[Role.POLICE_PREVENT])
+    with_purpose(client, case)
+    form = client.get(url).context["form"]
+    data = {name: (value.isoformat() if hasattr(value, "isoformat") else value or "")
+            for name, value in form.initial.items()}
+    first = {**data, "full_name": "Corrected Name"}
+    assert client.post(url, first).status_code == 302
+    second = {**data, "full_name": "A Second Editor's Name"}  # loaded at the same version as the first
+    response = client.post(url, second)
+    assert response.status_code == 409 and "Someone else changed these details" in response.content.decode()
+    case.subject.refresh_from_db()
+    assert case.subject.full_name == "Corrected Name"
+    row = AccessLog.objects.filter(event="alteration", target_id=str(case.pk)).latest("seq")
+    assert row.sections == ["identity: full_name"] and "Corrected" not in str(row.sections) + row.purpose
+    future = {**data, "expected_version": case.subject.version,
+              "date_of_birth": (timezone.localdate() + dt.timedelta(days=2)).isoformat()}
+    before = row_counts()
+    assert client.post(url, future).status_code == 400
+    assert row_counts() == before
