@@ -59,13 +59,17 @@ class ConcernType(models.TextChoices):
 
 
 class AgeBand(models.TextChoices):
-    UNDER_15 = "under_15", _("Under 15")
-    AGE_15_17 = "15_17", _("15 to 17")
+    """Age at referral in the Home Office's bands from 2023/24 (``insights`` maps the older bands)."""
+
+    UP_TO_10 = "10_or_under", _("10 or under")
+    AGE_11_15 = "11_15", _("11 to 15")
+    AGE_16_17 = "16_17", _("16 to 17")
     AGE_18_20 = "18_20", _("18 to 20")
     AGE_21_30 = "21_30", _("21 to 30")
     AGE_31_40 = "31_40", _("31 to 40")
     AGE_41_50 = "41_50", _("41 to 50")
-    OVER_50 = "over_50", _("Over 50")
+    AGE_51_60 = "51_60", _("51 to 60")
+    OVER_60 = "over_60", _("Over 60")
     UNKNOWN = "unknown", _("Not known")
 
 

@@ -81,7 +81,7 @@ class Case(CaseRecord):
     referrer_sector = models.CharField(_("referrer's sector"), max_length=30, choices=ReferralSector.choices)
 
     # De-identified facts the statistics use (no identity: an age band, not a birth date).
-    age_band = models.CharField(_("age band at referral"), max_length=10, choices=AgeBand.choices, editable=False)
+    age_band = models.CharField(_("age band at referral"), max_length=20, choices=AgeBand.choices, editable=False)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     district = models.CharField(_("district"), max_length=100, help_text=_("The local authority district the person lives in."))
     concern_type = models.CharField(_("type of concern"), max_length=30, choices=ConcernType.choices,

@@ -35,11 +35,12 @@ def age_band(date_of_birth: dt.date | None, on: dt.date) -> str:
     if date_of_birth is None:
         return AgeBand.UNKNOWN
     age = on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
-    for limit, band in ((15, AgeBand.UNDER_15), (18, AgeBand.AGE_15_17), (21, AgeBand.AGE_18_20),
-                        (31, AgeBand.AGE_21_30), (41, AgeBand.AGE_31_40), (51, AgeBand.AGE_41_50)):
+    for limit, band in ((11, AgeBand.UP_TO_10), (16, AgeBand.AGE_11_15), (18, AgeBand.AGE_16_17),
+                        (21, AgeBand.AGE_18_20), (31, AgeBand.AGE_21_30), (41, AgeBand.AGE_31_40),
+                        (51, AgeBand.AGE_41_50), (61, AgeBand.AGE_51_60)):
         if age < limit:
             return band
-    return AgeBand.OVER_50
+    return AgeBand.OVER_60
 
 
 def age_on(date_of_birth: dt.date, on: dt.date) -> int:

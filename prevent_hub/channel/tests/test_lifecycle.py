@@ -73,7 +73,7 @@ def test_a_case_goes_through_every_stage_and_is_erased_at_the_end_of_retention(
     Case.objects.filter(pk=case.pk).update(received_on=start)  # the story starts 500 days ago
     done = client.get(response["Location"])
     assert case.reference in done.content.decode()
-    assert case.stage == Stage.REFERRED and case.age_band == "15_17"
+    assert case.stage == Stage.REFERRED and case.age_band == "16_17"
     ack = [m for m in mail.outbox if referrer.email in m.to]
     assert ack and case.reference in ack[0].body and marks["full_name"] not in ack[0].body
     # The referrer cannot open the case they referred.

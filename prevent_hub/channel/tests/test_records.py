@@ -235,8 +235,10 @@ def test_the_statistics_feed_holds_no_identity(channel_world):
 
 
 @pytest.mark.parametrize("born, on, band", [
-    (dt.date(2012, 5, 1), dt.date(2027, 4, 30), "under_15"), (dt.date(2012, 5, 1), dt.date(2027, 5, 1), "15_17"),
-    (dt.date(2008, 1, 1), dt.date(2026, 1, 1), "18_20"), (dt.date(1975, 6, 1), dt.date(2026, 6, 1), "over_50"),
+    (dt.date(2016, 5, 1), dt.date(2027, 4, 30), "10_or_under"), (dt.date(2016, 5, 1), dt.date(2027, 5, 1), "11_15"),
+    (dt.date(2010, 1, 2), dt.date(2026, 1, 1), "11_15"), (dt.date(2010, 1, 1), dt.date(2026, 1, 1), "16_17"),
+    (dt.date(2008, 1, 1), dt.date(2026, 1, 1), "18_20"), (dt.date(1966, 6, 2), dt.date(2026, 6, 1), "51_60"),
+    (dt.date(1966, 6, 1), dt.date(2026, 6, 1), "51_60"), (dt.date(1965, 6, 1), dt.date(2026, 6, 1), "over_60"),
     (None, dt.date(2026, 1, 1), "unknown"),
 ])
 def test_age_bands_follow_the_home_office_bands(born, on, band):
