@@ -20,8 +20,10 @@ from .models import AccessLog, ChangeLog
 # more fields in an ``audit_redact`` class attribute.
 REDACTED_FIELDS = frozenset({"password", "session_token"})
 # A model with ``audit_withhold_content = True`` (Channel case records) is logged by
-# shape only: ids, links, version, times and the fields it names in ``audit_keep``.
-# Its content must not outlive the erasure of the case, and the logs cannot be purged.
+# shape only: its id, version, times and the fields it names in ``audit_keep``; even
+# its links to other records are withheld. It is named in the log by ``audit_name``
+# (a pseudonym that dies with the case), not by its id or text. Its content must not
+# outlive the erasure of the case, and the logs cannot be purged.
 STRUCTURAL_FIELDS = frozenset({"id", "partnership_id", "version", "created_at", "updated_at"})
 WITHHELD = "[withheld]"
 
@@ -37,7 +39,7 @@ def serialize_instance(instance) -> dict:
     kept = STRUCTURAL_FIELDS | set(getattr(type(instance), "audit_keep", ()))
     data = {}
     for field in instance._meta.concrete_fields:
-        if withhold and field.attname not in kept and not field.is_relation:
+        if withhold and field.attname not in kept:
             data[field.attname] = WITHHELD
             continue
         value = field.value_from_object(instance)
@@ -84,8 +86,8 @@ def log_change(*, actor, instance, action: str, before: dict | None, after: dict
         request_id=current_request_id(),
         partnership_id=_partnership_id(instance),
         content_type=ContentType.objects.get_for_model(instance),
-        object_id=str(instance.pk),
-        object_repr=str(instance),
+        object_id=getattr(instance, "audit_name", None) or str(instance.pk),
+        object_repr=getattr(instance, "audit_name", None) or str(instance),
         action=action,
         before=before,
         after=after,

@@ -22,8 +22,13 @@ def _value(value) -> str:
     return str(value)
 
 
+# Other people's details: a subject access response withholds what identifies third parties.
+THIRD_PARTY_FIELDS = ("referrer_name", "referrer_role", "referrer_organisation", "returned_by", "asked_by",
+                      "assessed_by", "referred_by")
+
+
 def _fields(obj, exclude=("id", "partnership", "version", "created_at", "updated_at", "case", "token_hash",
-                          "reminded_on", "referred_by")):
+                          "reminded_on", "log_ref", "responder", *THIRD_PARTY_FIELDS)):
     """(label, text) for every field of ``obj`` a person should read, with choice labels."""
     rows = []
     for field in obj._meta.concrete_fields:
@@ -73,7 +78,8 @@ def subject_access_docx(case) -> tuple[bytes, list[str]]:
     document.core_properties.title = f"Subject access: {case.reference}"
     document.add_heading(f"Information held about the person in case {case.reference}", level=0)
     document.add_paragraph(f"Prepared on {timezone.localdate():%-d %B %Y} by {case.partnership.name}. "
-                           "This pack contains every record this system holds about the person.")
+                           "This pack contains every record this system holds about the person. Details that "
+                           "would identify other people, such as who made the referral, are withheld.")
     for title, records in sections:
         document.add_heading(title, level=1)
         if not records:
@@ -100,10 +106,13 @@ EXPORT_COLUMNS = (
 
 
 def cases_xlsx(partnership) -> tuple[bytes, list[str]]:
-    """Every case of the partnership (no identity, no narrative), for an approved bulk export."""
-    cases = (Case.objects.filter(partnership=partnership).only(*[column.key for column in EXPORT_COLUMNS])
-             .order_by("received_on", "pk"))
+    """Every case of the partnership (no identity, no narrative), for an approved bulk export.
+
+    Returns the workbook and the cases' log pseudonyms, for the one access-log row of the export.
+    """
+    cases = list(Case.objects.filter(partnership=partnership).only(*[column.key for column in EXPORT_COLUMNS], "log_ref")
+                 .order_by("received_on", "pk"))
     rows = [{column.key: (getattr(case, f"get_{column.key}_display")() if hasattr(case, f"get_{column.key}_display")
                           else getattr(case, column.key)) for column in EXPORT_COLUMNS} for case in cases]
     body = tabular.write_xlsx(EXPORT_COLUMNS, rows, sheet_title="Channel cases")
-    return body, [row["reference"] for row in rows]
+    return body, [case.log_ref for case in cases]

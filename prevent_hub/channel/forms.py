@@ -64,12 +64,12 @@ class ReferralForm(PartnershipModelForm):
 
 
 class SubjectForm(PartnershipModelForm):
-    """Who the referral is about. Special-category fields are optional: record them only if they matter to support."""
+    """Who the referral is about, as a referrer gives it. Sensitive details are not asked for at referral:
+    the case team records them later, and only if they matter to the support offered."""
 
     class Meta(PartnershipModelForm.Meta):
         model = Subject
-        fields = ["full_name", "date_of_birth", "address", "contacts",
-                  "religion_or_belief", "ethnicity", "health_and_neurodiversity"]
+        fields = ["full_name", "date_of_birth", "address", "contacts"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3}), "contacts": forms.Textarea(attrs={"rows": 2}),
                    "full_name": forms.TextInput(attrs={"autocomplete": "off"}),
                    "religion_or_belief": forms.TextInput, "ethnicity": forms.TextInput,
@@ -85,7 +85,13 @@ class SubjectForm(PartnershipModelForm):
 
 
 class SubjectCorrectionForm(SubjectForm):
-    """The person's details, corrected by the case team (with the version the form was loaded at)."""
+    """The person's details kept by the case team, with the optional special-category fields."""
+
+    class Meta(SubjectForm.Meta):
+        fields = [*SubjectForm.Meta.fields, "religion_or_belief", "ethnicity", "health_and_neurodiversity"]
+        help_texts = {"religion_or_belief": _("Only if it matters to the support offered."),
+                      "ethnicity": _("Only if it matters to the support offered."),
+                      "health_and_neurodiversity": _("Only if it matters to the support offered.")}
 
 
 class PurposeForm(forms.Form):
@@ -117,13 +123,20 @@ class ScreenForm(PastDateMixin, forms.Form):
 class InformationRequestForm(forms.Form):
     organisation = forms.ModelChoiceField(label=_("Organisation to ask"), queryset=Organisation.objects.none())
     question = _text(_("What the panel needs to know"),
-                     help_text=_("Ask only for what the panel needs. The organisation sees this text and the case reference."))
+                     help_text=_("Ask only for what the panel needs. The person answering sees this text and the "
+                                 "case reference."))
     due_on = _date(_("Reply by"))
-    with_link = forms.BooleanField(label=_("Also make a single-use link for someone without an account"), required=False)
+    responder = forms.ModelChoiceField(label=_("Person to answer, signed in (optional)"), queryset=None, required=False,
+                                       help_text=_("They see this request, and nothing else of the case."))
+    with_link = forms.BooleanField(label=_("Make a single-use link for someone without an account"), required=False)
 
     def __init__(self, *args, partnership, **kwargs):
+        from prevent_hub.accounts.models import User
+
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(partnership=partnership).order_by("name")
+        self.fields["responder"].queryset = User.objects.filter(
+            memberships__partnership=partnership, is_active=True).distinct().order_by("full_name")
 
 
 class InformationReturnForm(forms.Form):

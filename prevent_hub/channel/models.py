@@ -46,12 +46,37 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misr
 
 
 class CaseRecord(PartnershipScopedModel):
-    """Case data: logged by shape only (audit.services), since logs outlive an erased case."""
+    """Case data: logged by shape only and under the case's log pseudonym (audit.services),
+    since the logs outlive an erased case and must not point back to it."""
 
     audit_withhold_content = True
 
     class Meta:
         abstract = True
+
+    def owning_case(self):
+        """The case this record belongs to (through its parent record if need be), or None."""
+        if isinstance(self, Case):
+            return self
+        for parent in ("case", "review", "assessment"):
+            related = getattr(self, parent, None)
+            if related is not None:
+                return related.owning_case()
+        return None
+
+    @property
+    def audit_name(self) -> str:
+        case = self.owning_case()
+        if case is self:
+            return case.log_ref
+        prefix = case.log_ref if case is not None else "channel"
+        return f"{prefix}/{self._meta.model_name}/{self.pk}"
+
+
+def new_log_ref() -> str:
+    """The name a case goes by in the audit logs: random, and held only by the case, so erasing the
+    case leaves log entries that can no longer be tied to it."""
+    return f"L-{secrets.token_hex(8)}"
 
 
 def new_reference() -> str:
@@ -63,9 +88,10 @@ def new_reference() -> str:
 class Case(CaseRecord):
     """One referral and, if it goes on, the Channel case that follows from it."""
 
-    audit_keep = ("reference", "stage", "outcome", "received_on", "erase_after", "closed_on", "exited_on")
+    audit_keep = ("stage", "outcome")
 
     reference = models.CharField(_("case reference"), max_length=20, unique=True, default=new_reference, editable=False)
+    log_ref = models.CharField(_("log reference"), max_length=20, unique=True, default=new_log_ref, editable=False)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.REFERRED, db_index=True)
     outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, default=Outcome.OPEN)
     received_on = models.DateField(_("referral received"), db_index=True)
@@ -166,6 +192,10 @@ class InformationRequest(CaseRecord):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="information_requests")
     organisation = models.ForeignKey("directory.Organisation", verbose_name=_("organisation asked"),
                                      on_delete=models.PROTECT, related_name="+")
+    # The one person who may answer signed in, chosen by the case team (not inferred from the directory,
+    # which people outside the case team can edit).
+    responder = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person to answer (signed in)"), null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="+")
     question = EncryptedTextField(_("what we need to know"))
     requested_on = models.DateField(_("asked on"))
     due_on = models.DateField(_("reply by"), db_index=True)
@@ -178,7 +208,7 @@ class InformationRequest(CaseRecord):
         verbose_name = _("information request")
 
     def __str__(self):
-        return "A Channel information request"  # shown where an organisation cannot be deleted: no case reference
+        return "A linked record you cannot see"  # shown where an organisation cannot be deleted
 
 
 class PanelListing(CaseRecord):
@@ -192,7 +222,7 @@ class PanelListing(CaseRecord):
         constraints = [models.UniqueConstraint(fields=["case", "meeting"], name="channel_listing_unique")]
 
     def __str__(self):
-        return "A Channel case listing"
+        return "A linked record you cannot see"
 
 
 class PanelDecisionRecord(CaseRecord):
@@ -207,7 +237,7 @@ class PanelDecisionRecord(CaseRecord):
         verbose_name = _("panel decision")
 
     def __str__(self):
-        return "A Channel panel decision"  # shown where a meeting cannot be deleted: no case reference
+        return "A linked record you cannot see"  # shown where a meeting cannot be deleted
 
 
 class Consent(CaseRecord):
@@ -313,7 +343,7 @@ class Review(CaseRecord):
         ordering = ["held_on", "due_on", "pk"]
 
     def __str__(self):
-        return "A Channel case review"  # shown where a meeting cannot be deleted: no case reference
+        return "A linked record you cannot see"  # shown where a meeting cannot be deleted
 
 
 class InterventionProgress(CaseRecord):
@@ -348,7 +378,7 @@ class RetentionRule(PartnershipScopedModel):
 class Approval(CaseRecord):
     """A second person's approval for early erasure or a bulk export (security.md SEC-26)."""
 
-    audit_keep = ("kind", "status", "decided_at")
+    audit_keep = ("kind", "status")
 
     kind = models.CharField(_("what"), max_length=20, choices=ApprovalKind.choices)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="approvals")
@@ -373,7 +403,7 @@ class FeedbackLink(CaseRecord):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="feedback_links")
     audience = models.CharField(_("for"), max_length=20, choices=FeedbackAudience.choices)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    used_at = models.DateTimeField(null=True, blank=True)
+    used = models.BooleanField(default=False)  # no time: it would match the feedback to the case
 
     class Meta:
         verbose_name = _("feedback link")

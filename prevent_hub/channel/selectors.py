@@ -86,12 +86,11 @@ def assessment_comparison(case) -> list[dict]:
 
 
 def open_requests_for(user, partnership):
-    """Information requests addressed to an organisation the user works for (their directory entry)."""
-    from prevent_hub.directory.models import Person
+    """Unanswered information requests the case team addressed to ``user``, on cases still being worked."""
+    from .workflow import STEPS
 
-    organisations = Person.objects.filter(partnership=partnership, user=user).values("organisation_id")
-    return (InformationRequest.objects.filter(partnership=partnership, organisation_id__in=organisations,
-                                              returned_at__isnull=True)
+    return (InformationRequest.objects.filter(partnership=partnership, responder=user, returned_at__isnull=True,
+                                              case__stage__in=STEPS["request_information"].allowed_from)
             .select_related("case", "organisation", "partnership").order_by("due_on", "pk"))
 
 
@@ -103,18 +102,21 @@ def reviews_due(partnership, today: dt.date, within_days: int = 14):
 
 
 def deidentified_referrals(partnership):
-    """The statistics feed: one dict per referral, with no identity (age band, not birth date; district, not address).
+    """The statistics feed: one dict per referral, with no identity (age band, not birth date; district, not
+    address; month, not day).
 
     Consumed by the statistics issue; it reads no encrypted field, so it needs no key.
     """
-    fields = ("received_on", "referrer_sector", "age_band", "gender", "concern_type", "district",
-              "stage", "outcome", "gateway_outcome")
+    fields = ("referrer_sector", "age_band", "gender", "concern_type", "district", "stage", "outcome",
+              "gateway_outcome")
     rows = (Case.objects.filter(partnership=partnership).order_by("received_on", "pk")
-            .values("pk", *fields))
+            .values("pk", "received_on", *fields))
     decided = set(Case.objects.filter(partnership=partnership, decisions__isnull=False).values_list("pk", flat=True))
     listed = set(Case.objects.filter(partnership=partnership, listings__isnull=False).values_list("pk", flat=True))
     for row in rows:
         pk = row.pop("pk")
+        # The month, not the day: with district, gender and age band a day could single someone out.
+        row["received_month"] = row.pop("received_on").replace(day=1)
         row["discussed_at_panel"] = pk in listed or pk in decided
         row["adopted"] = row["stage"] in ("adopted", "support", "exited") or row["outcome"] == "channel_closed"
         yield row

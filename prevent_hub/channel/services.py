@@ -85,9 +85,14 @@ def _months_after(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def retention_rules(partnership) -> dict[str, int]:
+    """Years kept per outcome: the partnership's rules over the defaults (one query)."""
+    return {**DEFAULT_RETENTION_YEARS,
+            **dict(RetentionRule.objects.filter(partnership=partnership).values_list("outcome", "years"))}
+
+
 def retention_years(partnership, outcome: str) -> int:
-    rule = RetentionRule.objects.filter(partnership=partnership, outcome=outcome).first()
-    return rule.years if rule else DEFAULT_RETENTION_YEARS[outcome]
+    return retention_rules(partnership)[outcome]
 
 
 def _check_day(day: dt.date, what: str, *, not_before: dt.date | None = None, allow_future: bool = False) -> None:
@@ -101,18 +106,24 @@ def _check_day(day: dt.date, what: str, *, not_before: dt.date | None = None, al
 
 def _lock(case) -> Case:
     """Re-read the case under a row lock, so two people cannot both move it on from the same stage."""
-    return Case.objects.select_for_update().select_related("partnership").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("partnership").get(pk=case.pk)
+
+
+def log_case_access(*, actor, case, event: str, sections, purpose: str = "", recipient: str = ""):
+    """Append one access-log row about ``case``, under its log pseudonym (never its id or reference)."""
+    return log_access(actor=actor, event=event, target_type="channel.case", target_id=case.log_ref,
+                      target_repr=case.log_ref, target_version=case.version, partnership_id=case.partnership_id,
+                      sections=sections, purpose=purpose, recipient=recipient)
 
 
 def _trace(actor, instance, event: str, sections, purpose: str = "", recipient: str = "", case=None) -> None:
-    case = case or instance
-    log_access(actor=actor, event=event, target=case, target_version=case.version, sections=sections,
-               purpose=purpose, recipient=recipient)
+    log_case_access(actor=actor, case=case or instance.owning_case(), event=event, sections=sections, purpose=purpose,
+                    recipient=recipient)
 
 
 def _create(actor, instance, sections, purpose="", case=None):
     object_create(actor=actor, instance=instance)
-    _trace(actor, instance, "collection", sections, purpose, case=case or getattr(instance, "case", instance))
+    _trace(actor, instance, "collection", sections, purpose, case=case)
     return instance
 
 
@@ -137,6 +148,9 @@ def _end(case, outcome: str, on: dt.date) -> None:
     case.stage, case.outcome = Stage.CLOSED, outcome
     case.closed_on = on
     case.erase_after = _years_after(on, retention_years(case.partnership, outcome))
+    # Links for unanswered requests stop working when the case ends.
+    for request in case.information_requests.exclude(token_hash=""):
+        _update(None, request, token_hash="")
 
 
 # Referral ----------------------------------------------------------------------------------
@@ -151,7 +165,7 @@ def referral_create(*, actor, partnership, subject: dict, received_on: dt.date |
         raise CaseError(_("Enter the person's date of birth."))
     if birth > received_on:
         raise CaseError(_("The date of birth cannot be in the future."))
-    if not plausible(birth) and birth.year < 1900:
+    if birth.year < 1900:
         raise CaseError(_("Enter a real date of birth."))
     for required in ("concern_how_arose", "concern_indicators", "referrer_name", "referrer_sector", "district", "gender"):
         if not str(case_fields.get(required) or "").strip():
@@ -176,14 +190,16 @@ def _team_emails(partnership, roles) -> list[str]:
                       .values_list("user__email", flat=True)))
 
 
-def _mail(subject: str, body: str, recipients: list[str]) -> None:
+def _mail(subject: str, body: str, recipients: list[str]) -> bool:
     # Emails name the pseudonymous reference only: never the person or the concern.
     if not recipients:
-        return
+        return False
     try:
         send_mail(subject, body, None, recipients)
-    except (OSError, smtplib.SMTPException):
-        log.exception("Channel email failed: %s", subject)
+        return True
+    except (OSError, smtplib.SMTPException) as error:
+        log.error("A Channel email could not be sent (%s).", type(error).__name__)  # no subject: it names the case
+        return False
 
 
 def _notify_referral(case, referrer_email: str) -> None:
@@ -211,6 +227,7 @@ def subject_update(*, actor, case, expected_version: int | None, purpose: str = 
     """
     from prevent_hub.core.services import ConflictError
 
+    case = _lock(case)
     subject = Subject.objects.select_for_update().get(case=case)
     if expected_version is not None and subject.version != expected_version:
         raise ConflictError(subject)
@@ -253,37 +270,57 @@ def case_screen(*, actor, case, outcome: str, screened_on: dt.date, rationale: s
 
 
 @transaction.atomic
-def information_request_create(*, actor, case, organisation, question: str, due_on: dt.date,
+def information_request_create(*, actor, case, organisation, question: str, due_on: dt.date, responder=None,
                                with_link: bool = False, purpose: str = "") -> tuple[InformationRequest, str | None]:
-    """Ask one partner organisation; with ``with_link``, return a single-use link's token (only its hash is kept)."""
+    """Ask one partner organisation, through ``responder`` (a user who answers signed in) and/or, with
+    ``with_link``, a single-use link whose token is returned (only its hash is kept)."""
+    from prevent_hub.core.permissions import has_perm
+
     case = _lock(case)
     workflow.require(case, "request_information")
     if organisation.partnership_id != case.partnership_id:
         raise CaseError(_("Choose an organisation in this partnership."))
+    if responder is not None and not has_perm(responder, "channel.respond_informationrequest", case.partnership_id):
+        raise CaseError(_("The person to answer must have an account in this partnership."))
+    if responder is None and not with_link:
+        raise CaseError(_("Choose who answers: a person with an account, a single-use link, or both."))
     today = timezone.localdate()
     _check_day(due_on, _("reply-by date"), not_before=today, allow_future=True)
     token, token_hash = new_secret() if with_link else (None, "")
     request = _create(actor, InformationRequest(partnership=case.partnership, case=case, organisation=organisation,
-                                                question=question, requested_on=today, due_on=due_on,
-                                                token_hash=token_hash), ["information request"], purpose)
+                                                responder=responder, question=question, requested_on=today,
+                                                due_on=due_on, token_hash=token_hash), ["information request"], purpose)
     # Asking a partner discloses that the case exists and what is asked: an s62 disclosure.
-    _trace(actor, request, "disclosure", ["information request"], purpose, recipient=str(organisation), case=case)
+    recipient = f"{organisation} ({responder})" if responder else str(organisation)
+    _trace(actor, request, "disclosure", ["information request"], purpose, recipient=recipient, case=case)
     return request, token
 
 
+# A link still works this long after the reply-by date, then stops.
+LINK_GRACE_DAYS = 14
+
+
 def information_request_for_token(token: str) -> InformationRequest | None:
+    """The open request a link is for, while its case is still being worked and the link has not lapsed."""
     if not token:
         return None
-    return (InformationRequest.objects.select_related("case", "organisation", "partnership")
-            .filter(token_hash=secret_hash(token), returned_at__isnull=True).exclude(token_hash="").first())
+    lapsed = timezone.localdate() - dt.timedelta(days=LINK_GRACE_DAYS)
+    request = (InformationRequest.objects.select_related("case", "organisation", "partnership")
+               .filter(token_hash=secret_hash(token), returned_at__isnull=True, due_on__gte=lapsed)
+               .exclude(token_hash="").first())
+    if request is None or not workflow.allowed(request.case, "request_information"):
+        return None
+    return request
 
 
 @transaction.atomic
 def information_return(*, request, response: str, returned_by: str, actor=None, token: str | None = None) -> InformationRequest:
     """Record a partner's answer. A link's token is spent with it: the link works once."""
-    request = InformationRequest.objects.select_for_update().select_related("case", "partnership").get(pk=request.pk)
+    request = InformationRequest.objects.select_for_update(of=("self",)).select_related("case", "partnership").get(pk=request.pk)
     if request.returned_at is not None or (token is not None and request.token_hash != secret_hash(token)):
         raise CaseError(_("This request has already been answered."))
+    if not workflow.allowed(request.case, "request_information"):
+        raise CaseError(_("This case is no longer taking information."))
     if not response.strip() or not returned_by.strip():
         raise CaseError(_("Enter the information and your name."))
     _update(actor, request, response=response, returned_by=returned_by, returned_at=timezone.now(), token_hash="")
@@ -321,6 +358,8 @@ def panel_decide(*, actor, case, decision: str, method: str, rationale: str, dec
     case = _lock(case)
     workflow.require(case, "decide")
     _check_day(decided_on, _("decision date"), not_before=case.gateway_on or case.received_on)
+    if meeting is not None and decided_on < timezone.localtime(meeting.starts_at).date():
+        raise CaseError(_("The decision cannot be dated before the panel meeting it was made at."))
     if not rationale.strip():
         raise CaseError(_("Give the rationale for the panel's decision."))
     record = _create(actor, PanelDecisionRecord(partnership=case.partnership, case=case, meeting=meeting,
@@ -349,6 +388,9 @@ def consent_record(*, actor, case, asked_from: str, asked_by: str, method: str, 
     if asked_from == ConsentFrom.PARENT and not minor:
         raise CaseError(_("The person was %(age)d on that date: an adult gives their own consent, not a parent or guardian.")
                         % {"age": selectors.age_on(birth, asked_on)})
+    if asked_from == ConsentFrom.PERSON and minor and not capacity_notes.strip():
+        raise CaseError(_("The person was under 18 on that date: record in the capacity notes why they could give "
+                          "their own consent, or ask a parent or guardian."))
     latest = selectors.current_consent(case)
     if outcome == ConsentOutcome.WITHDRAWN and not (latest and latest.outcome == ConsentOutcome.GIVEN):
         raise CaseError(_("Consent can only be withdrawn after it was given."))
@@ -444,7 +486,7 @@ def case_exit(*, actor, case, exited_on: dt.date, reason: str, notes: str = "", 
 
 @transaction.atomic
 def post_exit_review_record(*, actor, review, held_on: dt.date, notes: str, purpose: str = "") -> Review:
-    review = Review.objects.select_for_update().select_related("case__partnership").get(pk=review.pk)
+    review = Review.objects.select_for_update(of=("self",)).select_related("case__partnership").get(pk=review.pk)
     case = _lock(review.case)
     workflow.require(case, "post_exit_review")
     if review.kind == ReviewKind.PANEL or review.held_on is not None:
@@ -462,9 +504,12 @@ def case_close(*, actor, case, closed_on: dt.date, purpose: str = "") -> Case:
     case = _lock(case)
     workflow.require(case, "close")
     _check_day(closed_on, _("closure date"), not_before=case.exited_on)
-    pending = case.reviews.exclude(kind=ReviewKind.PANEL).filter(held_on__isnull=True)
-    if pending.exists():
+    post_exit = case.reviews.exclude(kind=ReviewKind.PANEL)
+    if post_exit.filter(held_on__isnull=True).exists():
         raise WorkflowError(_("Record the reviews 6 and 12 months after exit before closing the case."))
+    last_review = max((review.held_on for review in post_exit), default=None)
+    if last_review and closed_on < last_review:
+        raise CaseError(_("The case cannot be closed before its last review (%(day)s).") % {"day": f"{last_review:%-d %B %Y}"})
     _end(case, Outcome.CHANNEL_CLOSED, closed_on)
     return _save_case(actor, case, ["closure"], purpose)
 
@@ -514,36 +559,40 @@ def feedback_link_issue(*, actor, case, audience: str) -> str:
 def feedback_link_find(token: str) -> FeedbackLink | None:
     if not token:
         return None
-    return (FeedbackLink.objects.select_related("partnership").filter(token_hash=secret_hash(token), used_at__isnull=True)
+    return (FeedbackLink.objects.select_related("partnership").filter(token_hash=secret_hash(token), used=False)
             .first())
 
 
 @transaction.atomic
 def feedback_submit(*, token: str, rating: int, comments: str = "") -> ChannelFeedback:
     """Save anonymous feedback and spend the link. The feedback keeps no tie to the case."""
-    link = FeedbackLink.objects.select_for_update().filter(token_hash=secret_hash(token), used_at__isnull=True).first()
+    link = FeedbackLink.objects.select_for_update().filter(token_hash=secret_hash(token), used=False).first()
     if link is None:
         raise CaseError(_("This feedback link has already been used or does not exist."))
-    _update(None, link, used_at=timezone.now())
+    # Only a flag and the month: nothing to match the feedback to the case by time.
+    _update(None, link, used=True)
     return object_create(actor=None, instance=ChannelFeedback(partnership=link.partnership, audience=link.audience,
                                                               rating=rating, comments=comments,
-                                                              given_on=timezone.localdate()))
+                                                              given_on=timezone.localdate().replace(day=1)))
 
 
 # Retention, erasure and approvals ----------------------------------------------------------
 
 
-def case_erase(*, case, reason: str, actor=None, approved_by=None) -> dict:
+def case_erase(*, case, reason: str, actor=None, approved_by=None, only_if_expired_on: dt.date | None = None) -> dict:
     """Erase a case completely, every row that refers to it, in one transaction.
 
-    Leaves exactly one access-log row (event "erasure") holding no content: the
-    pseudonymous reference, how many records of each kind went, why, and who.
-    Returns the counts.
+    Leaves exactly one access-log row (event "erasure") holding no content: the case's log
+    pseudonym, how many records of each kind went, why, and who. Returns the counts ({}
+    when there was nothing to erase). With ``only_if_expired_on``, the case is erased only if,
+    read again under the lock, its retention period has ended by that day.
     """
     with transaction.atomic():
-        case = Case.objects.select_for_update().filter(pk=case.pk).first()
+        case = Case.objects.select_for_update(of=("self",)).select_related("partnership").filter(pk=case.pk).first()
         if case is None:
             return {}  # already erased: a second run is a no-op
+        if only_if_expired_on is not None and not _expired(case, only_if_expired_on):
+            return {}
         collector = Collector(using=router.db_for_write(Case), origin=case)
         collector.collect([case])
         counts = Counter()
@@ -551,26 +600,45 @@ def case_erase(*, case, reason: str, actor=None, approved_by=None) -> dict:
             counts[model._meta.label_lower] += len(objs)
         for queryset in collector.fast_deletes:
             counts[queryset.model._meta.label_lower] += queryset.count()
-        reference, pk, version, partnership_id = case.reference, case.pk, case.version, case.partnership_id
+        log_ref, version, partnership_id = case.log_ref, case.version, case.partnership_id
         collector.delete()
         who = ""
         if actor is not None or approved_by is not None:
             who = _("requested by %(a)s; approved by %(b)s") % {"a": actor or "-", "b": approved_by or "-"}
-        log_access(actor=approved_by or actor, event="erasure", target_type="channel.case", target_id=str(pk),
-                   target_repr=reference, target_version=version, partnership_id=partnership_id,
+        log_access(actor=approved_by or actor, event="erasure", target_type="channel.case", target_id=log_ref,
+                   target_repr=log_ref, target_version=version, partnership_id=partnership_id,
                    sections=[f"{label}: {n}" for label, n in sorted(counts.items())], purpose=reason, recipient=who)
     return dict(counts)
 
 
+def effective_erase_after(case, rules: dict | None = None) -> dt.date:
+    """When an ended case is due for erasure under the partnership's rules as they stand today
+    (an edited rule applies to cases already closed)."""
+    if case.stage != Stage.CLOSED or case.closed_on is None:
+        return case.erase_after
+    rules = rules if rules is not None else retention_rules(case.partnership)
+    return _years_after(case.closed_on, rules[case.outcome])
+
+
+def _expired(case, today: dt.date) -> bool:
+    return case.stage == Stage.CLOSED and effective_erase_after(case) < today
+
+
 def erase_expired_cases(today: dt.date | None = None, progress=None) -> int:
-    """Erase every ended case whose retention period is over; each case in its own transaction. Idempotent."""
+    """Erase every ended case whose retention period (under today's rules) is over; each case in its own
+    transaction, checked again under its lock. Idempotent."""
     today = today or timezone.localdate()
-    expired = Case.objects.filter(stage=Stage.CLOSED, erase_after__lt=today).values_list("pk", "outcome", "erase_after")
-    erased = 0
-    for pk, outcome, erase_after in list(expired):
-        reason = _("Retention period ended on %(day)s (%(outcome)s)") % {"day": erase_after.isoformat(),
-                                                                          "outcome": Outcome(outcome).label}
-        if case_erase(case=Case(pk=pk), reason=reason):
+    candidates = Case.objects.filter(stage=Stage.CLOSED).select_related("partnership").only(
+        "pk", "stage", "outcome", "closed_on", "erase_after", "partnership")
+    erased, rules = 0, {}
+    for case in candidates.iterator(chunk_size=500):
+        if case.partnership_id not in rules:
+            rules[case.partnership_id] = retention_rules(case.partnership)
+        if not effective_erase_after(case, rules[case.partnership_id]) < today:
+            continue
+        reason = _("Retention period ended on %(day)s (%(outcome)s)") % {
+            "day": effective_erase_after(case).isoformat(), "outcome": Outcome(case.outcome).label}
+        if case_erase(case=case, reason=reason, only_if_expired_on=today):
             erased += 1
         if progress:
             progress()
@@ -618,6 +686,21 @@ def approval_use(*, actor, approval) -> Approval:
 # Reminders ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
+def _remind(review, recipients, as_of) -> bool:
+    review = Review.objects.select_for_update(of=("self",)).select_related("case").get(pk=review.pk)
+    if review.held_on is not None or review.reminded_on == as_of:
+        return False
+    sent = _mail(_("Channel review due: %(ref)s") % {"ref": review.case.reference},
+                 _("The %(kind)s for case %(ref)s is due on %(day)s.\n%(link)s\n")
+                 % {"kind": review.get_kind_display().lower(), "ref": review.case.reference,
+                    "day": f"{review.due_on:%-d %B %Y}",
+                    "link": f"{settings.SITE_URL.rstrip('/')}{review.case.get_absolute_url()}"}, recipients)
+    if sent:  # a failed email is tried again on the next run
+        _update(None, review, reminded_on=as_of)
+    return sent
+
+
 def channel_reminders(as_of: dt.date) -> int:
     """Remind the Channel chair of post-exit reviews due within two weeks, once, and again when overdue."""
     from prevent_hub.directory.models import Partnership
@@ -628,13 +711,6 @@ def channel_reminders(as_of: dt.date) -> int:
         for review in selectors.reviews_due(partnership, as_of):
             first = review.reminded_on is None
             overdue_again = review.reminded_on is not None and review.reminded_on < review.due_on <= as_of
-            if not (first or overdue_again) or not recipients:
-                continue
-            _mail(_("Channel review due: %(ref)s") % {"ref": review.case.reference},
-                  _("The %(kind)s for case %(ref)s is due on %(day)s.\n%(link)s\n")
-                  % {"kind": review.get_kind_display().lower(), "ref": review.case.reference,
-                     "day": f"{review.due_on:%-d %B %Y}",
-                     "link": f"{settings.SITE_URL.rstrip('/')}{review.case.get_absolute_url()}"}, recipients)
-            _update(None, review, reminded_on=as_of)
-            sent += 1
+            if (first or overdue_again) and recipients and _remind(review, recipients, as_of):
+                sent += 1
     return sent

@@ -8,12 +8,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -48,18 +48,55 @@ class ChannelMixin(PartnershipMixin):
         return {"partnership": self.partnership, **extra}
 
 
-class CaseMixin(ChannelMixin):
-    """One case, found only among those the user needs to know about (else 404, whatever the method)."""
+class PurposeNeeded(Exception):
+    """The user has not said why they are working on this case in this session."""
 
-    def get_case(self):
+
+def render_logged(request, template, context, *, case, sections, purpose, event="consultation", recipient="",
+                  status=200, actor=None):
+    """Render a page that shows case content and log the read, in one transaction: no log, no page."""
+    with transaction.atomic():
+        response = render(request, template, context, status=status)
+        services.log_case_access(actor=actor if actor is not None else request.user, case=case, event=event,
+                                 sections=sections, purpose=purpose, recipient=recipient)
+    return response
+
+
+class CaseMixin(ChannelMixin):
+    """One case, found only among those the user needs to know about (else 404, whatever the method).
+
+    Every case page, reading or writing, first needs the user's purpose for this case in this
+    session; it goes into each log row the page writes.
+    """
+
+    needs_purpose = True
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PurposeNeeded:
+            target = reverse("channel:case_purpose", kwargs={"partnership": self.partnership.slug, "pk": self.case.pk})
+            back = request.get_full_path() if request.method == "GET" else self.case.get_absolute_url()
+            return HttpResponseRedirect(f"{target}?{urlencode({'next': back})}")
+
+    def find_case(self):
         case = selectors.cases_for(self.request.user, self.partnership).filter(pk=self.kwargs["pk"]).first()
         if case is None:
             raise Http404
         self.case = case
         return case
 
+    def get_case(self, *permissions):
+        """The case (404 if out of scope), after checking ``permissions`` (403) and that a purpose was given."""
+        case = self.find_case()
+        for perm in ("channel.view_case", *permissions):
+            self.check(perm)
+        if self.needs_purpose and not self.purpose():
+            raise PurposeNeeded
+        return case
+
     def http_method_not_allowed(self, request, *args, **kwargs):
-        self.get_case()  # 404 before 405, so a 405 never confirms a case exists
+        self.find_case()  # 404 before 405, so a 405 never confirms a case exists
         return super().http_method_not_allowed(request, *args, **kwargs)
 
     def purpose(self) -> str:
@@ -73,18 +110,13 @@ class CaseContentView(CaseMixin, View):
     permissions = ()  # needed beyond seeing the case, checked before the purpose is asked
 
     def get(self, request, *args, **kwargs):
-        case = self.get_case()
-        for perm in ("channel.view_case", *self.permissions):
-            self.check(perm)
-        purpose = self.purpose()
-        if not purpose:
-            target = reverse("channel:case_purpose", kwargs={"partnership": self.partnership.slug, "pk": case.pk})
-            return HttpResponseRedirect(f"{target}?next={request.get_full_path()}")
+        case = self.get_case(*self.permissions)
         with transaction.atomic():
             response, sections = self.content(case)
             if response.status_code == 200:
                 # Same transaction as the read: if the log cannot be written, nothing is shown.
-                log_access(actor=request.user, event=self.event, target=case, sections=sections, purpose=purpose)
+                services.log_case_access(actor=request.user, case=case, event=self.event, sections=sections,
+                                         purpose=self.purpose())
         return response
 
     def content(self, case):
@@ -103,13 +135,19 @@ class CaseListView(ChannelMixin, View):
         meeting = request.GET.get("meeting", "")
         if meeting.isdigit():
             cases = cases.filter(listings__meeting_id=int(meeting))
+        find = request.GET.get("find", "").strip()
+        if find:  # a case reference, or the log reference an auditor quotes
+            cases = cases.filter(Q(reference__iexact=find) | Q(log_ref__iexact=find))
         page = Paginator(cases, 50).get_page(request.GET.get("page"))
+        rules = services.retention_rules(self.partnership)
+        for case in page.object_list:
+            case.keep_until = services.effective_erase_after(case, rules)
         counts = dict(selectors.cases_for(request.user, self.partnership).values_list("stage").annotate(n=Count("pk")))
         stages = [{"value": value, "label": label, "count": counts.get(value, 0)} for value, label in Stage.choices]
         return render(request, "channel/case_list.html", self.context(
             page_obj=page, cases=page.object_list, stages=stages, stage=stage, meetings=services.channel_panel_meetings(
                 self.partnership)[:24] if has_perm(request.user, "channel.view_all_cases", self.partnership) else [],
-            meeting=meeting, can=self.abilities()))
+            meeting=meeting, find=find, can=self.abilities()))
 
     def abilities(self):
         user, p = self.request.user, self.partnership
@@ -168,9 +206,10 @@ class ReferralDoneView(ChannelMixin, View):
 class CasePurposeView(CaseMixin, View):
     """Ask once per case per session why the user is opening it; the answer goes in every access-log row."""
 
+    needs_purpose = False
+
     def get(self, request, *args, **kwargs):
         case = self.get_case()
-        self.check()
         return self.render(case, forms.PurposeForm())
 
     def render(self, case, form, status=200):
@@ -186,7 +225,6 @@ class CasePurposeView(CaseMixin, View):
 
     def post(self, request, *args, **kwargs):
         case = self.get_case()
-        self.check()
         form = forms.PurposeForm(request.POST)
         if not form.is_valid():
             return self.render(case, form, status=400)
@@ -227,6 +265,9 @@ class CaseDetailView(CaseContentView):
             can_export=has_perm(user, "channel.export_case", p),
             can_erase=has_perm(user, "channel.erase_case", p),
             purpose=self.purpose(),
+            keep_until=services.effective_erase_after(case),
+            pending_erasure=case.approvals.filter(kind=ApprovalKind.EARLY_ERASURE, status=ApprovalStatus.PENDING)
+            .select_related("requested_by").first(),
             new_link=self.request.session.pop(NEW_LINK_KEY, None),
         )
         return render(self.request, "channel/case_detail.html", context), sections
@@ -263,25 +304,29 @@ class CaseStepView(CaseMixin, View):
         raise NotImplementedError
 
     def ready(self, case):
-        self.check(STEP_PERMISSIONS[self.step])
         if not workflow.allowed(case, self.step):
             messages.error(self.request, str(WorkflowError(_("This step is not open at the case's current stage."))))
             return False
         return True
 
     def get(self, request, *args, **kwargs):
-        case = self.get_case()
+        case = self.get_case(STEP_PERMISSIONS[self.step])
         if not self.ready(case):
             return HttpResponseRedirect(case.get_absolute_url())
         return self.render(case, self.form_class(**self.form_kwargs(case)))
 
+    # A step whose form shows stored case content (the review lists the support in the plan) is a logged read.
+    shows_content = ()
+
     def render(self, case, form, errors=(), status=200):
-        return render(self.request, self.template_name, self.context(
-            case=case, form=form, title=workflow.STEPS[self.step].label, **error_summary([form], errors)), status=status)
+        context = self.context(case=case, form=form, title=workflow.STEPS[self.step].label, **error_summary([form], errors))
+        if self.shows_content:
+            return render_logged(self.request, self.template_name, context, case=case, sections=self.shows_content,
+                                 purpose=self.purpose(), status=status)
+        return render(self.request, self.template_name, context, status=status)
 
     def post(self, request, *args, **kwargs):
-        case = self.get_case()
-        self.check(STEP_PERMISSIONS[self.step])
+        case = self.get_case(STEP_PERMISSIONS[self.step])
         form = self.form_class(request.POST, **self.form_kwargs(case))
         if not form.is_valid():
             return self.render(case, form, status=400)
@@ -293,8 +338,9 @@ class CaseStepView(CaseMixin, View):
         return HttpResponseRedirect(case.get_absolute_url())
 
 
-def _step(name, form_class, save, form_kwargs=None):
-    attrs = {"step": name, "form_class": form_class, "save": lambda self, case, form: save(self, case, form)}
+def _step(name, form_class, save, form_kwargs=None, shows_content=()):
+    attrs = {"step": name, "form_class": form_class, "save": lambda self, case, form: save(self, case, form),
+             "shows_content": shows_content}
     if form_kwargs:
         attrs["form_kwargs"] = lambda self, case: form_kwargs(self, case)
     return type(f"{name.title().replace('_', '')}StepView", (CaseStepView,), attrs)
@@ -383,7 +429,8 @@ STEP_VIEWS = {
                     lambda view, case: {"factors": selectors.active_factors(case.partnership)}),
     "add_intervention": _step("add_intervention", forms.InterventionForm, _support),
     "review": _step("review", forms.ReviewForm, _review,
-                    lambda view, case: {**_meetings(view, case), "interventions": case.interventions.all()}),
+                    lambda view, case: {**_meetings(view, case), "interventions": case.interventions.all()},
+                    shows_content=("support plan",)),
     "exit": _step("exit", forms.ExitForm, _exit),
     "close": _step("close", forms.CloseForm, _close),
     "issue_feedback_link": _step("issue_feedback_link", forms.FeedbackLinkForm, _feedback_link),
@@ -399,17 +446,14 @@ class SubjectCorrectView(CaseContentView):
         form = forms.SubjectCorrectionForm(instance=case.subject, partnership=self.partnership)
         return self.render(case, form), ["identity"]
 
-    def render(self, case, form, errors=(), status=200, conflict=False):
+    def render(self, case, form, errors=(), status=200):
         return render(self.request, "channel/case_step.html", self.context(
-            case=case, form=form, title=_("correct the person's details"), conflict=conflict,
-            **error_summary([form], errors)), status=status)
+            case=case, form=form, title=_("correct the person's details"), **error_summary([form], errors)), status=status)
 
     def post(self, request, *args, **kwargs):
         from prevent_hub.core.services import ConflictError
 
-        case = self.get_case()
-        for perm in self.permissions:
-            self.check(perm)
+        case = self.get_case(*self.permissions)
         form = forms.SubjectCorrectionForm(request.POST, instance=case.subject, partnership=self.partnership)
         if not form.is_valid():
             return self.render(case, form, status=400)
@@ -423,9 +467,12 @@ class SubjectCorrectView(CaseContentView):
             # Someone saved the details since this form was loaded: show theirs, keep nothing of this attempt.
             fresh = forms.SubjectCorrectionForm(instance=case.subject.__class__.objects.get(case=case),
                                                 partnership=self.partnership)
-            return self.render(case, fresh, status=409, errors=[
-                _("Someone else changed these details while you were editing. Their version is shown below; "
-                  "make your correction again.")])
+            context = self.context(case=case, form=fresh, title=_("correct the person's details"), **error_summary(
+                [fresh], [_("Someone else changed these details while you were editing. Their version is shown "
+                            "below; make your correction again.")]))
+            # The newer details are shown, so this answer is a read of the identity like the form itself.
+            return render_logged(request, "channel/case_step.html", context, case=case, sections=["identity"],
+                                 purpose=self.purpose(), status=409)
         messages.success(request, _("Details corrected.") if changed else _("No changes to save."))
         return HttpResponseRedirect(case.get_absolute_url())
 
@@ -454,8 +501,7 @@ class PostExitReviewView(CaseStepView):
 
 class AssignmentAddView(CaseMixin, View):
     def post(self, request, *args, **kwargs):
-        case = self.get_case()
-        self.check("channel.assign_case")
+        case = self.get_case("channel.assign_case")
         form = forms.AssignmentForm(request.POST, partnership=self.partnership)
         if not form.is_valid():
             messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -470,8 +516,7 @@ class AssignmentAddView(CaseMixin, View):
 
 class AssignmentRemoveView(CaseMixin, View):
     def post(self, request, *args, **kwargs):
-        case = self.get_case()
-        self.check("channel.assign_case")
+        case = self.get_case("channel.assign_case")
         assignment = CaseAssignment.objects.filter(case=case, pk=self.kwargs["assignment"]).select_related("user").first()
         if assignment is None:
             raise Http404
@@ -496,8 +541,7 @@ class SubjectAccessView(CaseContentView):
 
 class EarlyErasureRequestView(CaseMixin, View):
     def get(self, request, *args, **kwargs):
-        case = self.get_case()
-        self.check("channel.erase_case")
+        case = self.get_case("channel.erase_case")
         return self.render(case, forms.ApprovalRequestForm())
 
     def render(self, case, form, status=200):
@@ -507,8 +551,7 @@ class EarlyErasureRequestView(CaseMixin, View):
                           "erased at once and cannot be recovered.")), status=status)
 
     def post(self, request, *args, **kwargs):
-        case = self.get_case()
-        self.check("channel.erase_case")
+        case = self.get_case("channel.erase_case")
         form = forms.ApprovalRequestForm(request.POST)
         if not form.is_valid():
             return self.render(case, form, status=400)
@@ -523,7 +566,7 @@ class ApprovalListView(ChannelMixin, View):
 
     def get(self, request, *args, **kwargs):
         self.check()
-        approvals = (Approval.objects.filter(partnership=self.partnership).select_related("case", "requested_by", "decided_by")
+        approvals = (Approval.objects.filter(partnership=self.partnership).select_related("case__partnership", "requested_by", "decided_by")
                      .order_by("-created_at")[:100])
         return render(request, "channel/approvals.html", self.context(
             approvals=approvals, can_bulk_export=has_perm(request.user, "channel.bulkexport_case", self.partnership),
@@ -578,9 +621,9 @@ class BulkExportDownloadView(ChannelMixin, View):
             except services.CaseError as error:
                 messages.error(request, str(error))
                 return HttpResponseRedirect(reverse("channel:approval_list", kwargs={"partnership": self.partnership.slug}))
-            body, references = documents.cases_xlsx(self.partnership)
+            body, log_refs = documents.cases_xlsx(self.partnership)
             log_access(actor=request.user, event="export", target_type="channel.case",
-                       target_repr=f"{len(references)} cases", sections=references, partnership_id=self.partnership.pk,
+                       target_repr=f"{len(log_refs)} cases", sections=log_refs, partnership_id=self.partnership.pk,
                        purpose=_("Approved bulk export: %(reason)s") % {"reason": approval.reason},
                        recipient=_("approved by %(user)s") % {"user": approval.decided_by})
         response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -590,7 +633,7 @@ class BulkExportDownloadView(ChannelMixin, View):
 
 
 class MyRequestsView(ChannelMixin, View):
-    """Information requests to the user's own organisation: the reference, who asked and when it is due."""
+    """Information requests addressed to the signed-in user: the case reference, who asked and when it is due."""
 
     permission = "channel.respond_informationrequest"
 
@@ -600,10 +643,21 @@ class MyRequestsView(ChannelMixin, View):
             requests=selectors.open_requests_for(request.user, self.partnership)[:200]))
 
 
+def request_page(request, info, form, *, actor, purpose, status=200, extra=None):
+    """The request and its answer form: the question is case content, so every showing of it is a logged read."""
+    context = {"partnership": info.partnership, "info": info, "form": form, **(extra or {})}
+    response = render_logged(request, "channel/request_respond.html", context, case=info.case,
+                             sections=["information request"], purpose=purpose, recipient=str(info.organisation),
+                             status=status, actor=actor)
+    response["Referrer-Policy"] = "no-referrer"  # the link's token must not leak to anything the page loads
+    return response
+
+
 class RequestRespondView(ChannelMixin, View):
-    """Answer one request signed in: the question is case content, so showing it is a logged read."""
+    """Answer one request addressed to you, signed in. You see the question and the case reference, nothing else."""
 
     permission = "channel.respond_informationrequest"
+    purpose = "Answering an information request"
 
     def get_request(self):
         request = selectors.open_requests_for(self.request.user, self.partnership).filter(pk=self.kwargs["pk"]).first()
@@ -614,20 +668,21 @@ class RequestRespondView(ChannelMixin, View):
     def get(self, request, *args, **kwargs):
         self.check()
         info = self.get_request()
-        with transaction.atomic():
-            response = render(request, "channel/request_respond.html", self.context(info=info, form=forms.InformationReturnForm()))
-            log_access(actor=request.user, event="consultation", target=info.case, sections=["information request"],
-                       purpose=_("Answering an information request"), recipient=str(info.organisation))
-        return response
+        return request_page(request, info, forms.InformationReturnForm(), actor=request.user, purpose=self.purpose)
 
     def post(self, request, *args, **kwargs):
         self.check()
         info = self.get_request()
         form = forms.InformationReturnForm(request.POST)
         if not form.is_valid():
-            return render(request, "channel/request_respond.html", self.context(info=info, form=form), status=400)
-        services.information_return(request=info, actor=request.user, **form.cleaned_data)
-        messages.success(request, _("Thank you: the information has been returned for case %(ref)s.") % {"ref": info.case.reference})
+            return request_page(request, info, form, actor=request.user, purpose=self.purpose, status=400)
+        try:
+            services.information_return(request=info, actor=request.user, **form.cleaned_data)
+        except services.CaseError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Thank you: the information has been returned for case %(ref)s.")
+                             % {"ref": info.case.reference})
         return HttpResponseRedirect(reverse("channel:request_list", kwargs={"partnership": self.partnership.slug}))
 
 
@@ -644,39 +699,51 @@ class FeedbackSummaryView(ChannelMixin, View):
             page_obj=page, total=feedback.count()))
 
 
+def link_refused(request, template):
+    response = render(request, template, {"refused": True}, status=404)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @method_decorator(login_not_required, name="dispatch")
 class PublicRequestView(View):
     """A partner without an account answers one request through its single-use link, and sees nothing else."""
 
     template_name = "channel/request_respond.html"
+    purpose = "Partner opened an information request link"
 
     def get(self, request, token):
         info = services.information_request_for_token(token)
         if info is None:
-            return render(request, self.template_name, {"refused": True}, status=404)
-        with transaction.atomic():
-            response = render(request, self.template_name, {"info": info, "form": forms.InformationReturnForm(), "public": True})
-            log_access(actor=None, event="consultation", target=info.case, sections=["information request"],
-                       purpose=_("Partner opened an information request link"), recipient=str(info.organisation))
-        return response
+            return link_refused(request, self.template_name)
+        return request_page(request, info, forms.InformationReturnForm(), actor=None, purpose=self.purpose,
+                            extra={"public": True})
 
     def post(self, request, token):
         info = services.information_request_for_token(token)
         if info is None:
-            return render(request, self.template_name, {"refused": True}, status=404)
+            return link_refused(request, self.template_name)
         form = forms.InformationReturnForm(request.POST)
         if not form.is_valid():
-            return render(request, self.template_name, {"info": info, "form": form, "public": True}, status=400)
+            return request_page(request, info, form, actor=None, purpose=self.purpose, status=400,
+                                extra={"public": True})
         try:
             services.information_return(request=info, token=token, **form.cleaned_data)
         except services.CaseError:
-            return render(request, self.template_name, {"refused": True}, status=404)
-        return render(request, self.template_name, {"done": True, "public": True})
+            return link_refused(request, self.template_name)
+        response = render(request, self.template_name, {"done": True, "public": True})
+        response["Referrer-Policy"] = "no-referrer"
+        return response
 
 
 @method_decorator(login_not_required, name="dispatch")
 class PublicFeedbackView(View):
     template_name = "channel/feedback_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
 
     def get(self, request, token):
         if services.feedback_link_find(token) is None:

@@ -42,7 +42,7 @@ def make_case(partnership, *, actor=None, tag="A", birth=None, received_on=None,
                                     **fields)
 
 
-def channel_meeting(partnership, days_ago=20):
+def channel_meeting(partnership, days_ago=55):
     group = Group.objects.filter(partnership=partnership, kind=GroupKind.CHANNEL_PANEL).first() or Group.objects.create(
         partnership=partnership, name=f"{partnership.name} Channel Panel", kind=GroupKind.CHANNEL_PANEL)
     return Meeting.objects.create(partnership=partnership, group=group, status="held",
@@ -110,7 +110,7 @@ def advance_to_support(case, *, organisation, meeting, tag=None, actor=None):
     request, token = services.information_request_create(
         actor=actor, case=case, organisation=organisation, question=f"CANARY-{tag}-QUESTION",
         due_on=timezone.localdate() + dt.timedelta(days=5), with_link=True)
-    services.information_return(request=request, response=f"CANARY-{tag}-RESPONSE", returned_by="Partner", token=token)
+    services.information_return(request=request, response=f"CANARY-{tag}-RESPONSE", returned_by="Returning Officer Q", token=token)
     services.panel_list(actor=actor, case=case, meeting=meeting)
     services.panel_decide(actor=actor, case=case, decision="adopt", method="consensus",
                           rationale=f"CANARY-{tag}-DECISION", decided_on=received + dt.timedelta(days=10), meeting=meeting)

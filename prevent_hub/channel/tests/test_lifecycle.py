@@ -16,7 +16,7 @@ from prevent_hub.channel.choices import Stage
 from prevent_hub.channel.models import Case, InformationRequest, Review
 from prevent_hub.core.roles import Role
 
-from .conftest import CASE_FIELDS, SUBJECT_FIELDS, canaries, case_url, with_purpose
+from .conftest import CASE_FIELDS, SUBJECT_FIELDS, canaries, case_url, channel_meeting, with_purpose
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +31,19 @@ def raw_database_text() -> str:
     return "\n".join(chunks)
 
 
-def rows_referring_to(case_pk: int) -> dict[str, int]:
-    """Rows in any of our tables that point at the case through a foreign key (direct or through its records)."""
+def rows_referring_to(case_pk: int, reference: str, log_ref: str) -> dict[str, int]:
+    """Rows anywhere that still point at the case.
+
+    - a foreign key to it, in any table;
+    - its reference in any table, the audit logs included;
+    - its log pseudonym in any table but the two audit logs (where it names the case's history
+      and, with the case gone, no longer leads to it);
+    - a change-log entry filed under the case's own id.
+    """
+    from django.contrib.contenttypes.models import ContentType
     from django.db.models import ForeignKey, OneToOneField
+
+    from prevent_hub.audit.models import ChangeLog
 
     found = {}
     for model in apps.get_models():
@@ -42,6 +52,18 @@ def rows_referring_to(case_pk: int) -> dict[str, int]:
                 count = model._base_manager.filter(**{field.attname: case_pk}).count()
                 if count:
                     found[f"{model._meta.label}.{field.name}"] = count
+    logs = {"audit_changelog", "audit_accesslog"}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - names from introspection
+            text = "\n".join(str(row) for row in cursor.fetchall())
+            if reference in text:
+                found[f"{table} (reference)"] = text.count(reference)
+            if table not in logs and log_ref in text:
+                found[f"{table} (log reference)"] = text.count(log_ref)
+    by_id = ChangeLog.objects.filter(content_type=ContentType.objects.get_for_model(Case), object_id=str(case_pk))
+    if by_id.exists():
+        found["audit_changelog (case id)"] = by_id.count()
     return found
 
 
@@ -109,7 +131,8 @@ def test_a_case_goes_through_every_stage_and_is_erased_at_the_end_of_retention(
     # Panel: listed, then adopted by consensus.
     client.force_login(chair)
     with_purpose(client, case)
-    post(client, "case_list_for_panel", case, {"meeting": world.meeting.pk})
+    meeting = channel_meeting(a, days_ago=(today - start).days - 15)
+    post(client, "case_list_for_panel", case, {"meeting": meeting.pk})
     post(client, "case_decide", case, {"decision": "adopt", "method": "consensus",
                                        "decided_on": (start + dt.timedelta(days=20)).isoformat(), "rationale": "Agreed"})
     case.refresh_from_db()
@@ -131,7 +154,7 @@ def test_a_case_goes_through_every_stage_and_is_erased_at_the_end_of_retention(
                                                  "starts_on": (start + dt.timedelta(days=30)).isoformat()})
     intervention = case.interventions.get()
     post(client, "case_review", case, {"held_on": (start + dt.timedelta(days=60)).isoformat(), "notes": "Good progress",
-                                       "meeting": world.meeting.pk, f"progress_{intervention.pk}": "Attending weekly"})
+                                       "meeting": meeting.pk, f"progress_{intervention.pk}": "Attending weekly"})
 
     # Exit, and the reviews 6 and 12 months later (with a reminder when one falls due).
     exited_on = start + dt.timedelta(days=90)
@@ -157,21 +180,22 @@ def test_a_case_goes_through_every_stage_and_is_erased_at_the_end_of_retention(
     # Everything written so far is encrypted at rest and the reads were logged.
     raw = raw_database_text()
     assert not [name for name, mark in marks.items() if mark in raw]
-    assert AccessLog.objects.filter(target_type="channel.case", target_id=str(case.pk), event="consultation").count() >= 2
+    assert AccessLog.objects.filter(target_type="channel.case", target_id=case.log_ref, event="consultation").count() >= 2
 
     # Erasure: the day after the retention period, by the scheduled command; then a second run does nothing.
-    pk, reference = case.pk, case.reference
+    pk, reference, log_ref = case.pk, case.reference, case.log_ref
+    assert rows_referring_to(pk, reference, log_ref)  # the check finds a live case
     after = (case.erase_after + dt.timedelta(days=1)).isoformat()
     call_command("erase_expired_cases", "--as-of", case.erase_after.isoformat())  # not yet
     assert Case.objects.filter(pk=pk).exists()
     call_command("erase_expired_cases", "--as-of", after)
     call_command("erase_expired_cases", "--as-of", after)
     assert not Case.objects.filter(pk=pk).exists()
-    assert rows_referring_to(pk) == {}
-    erasure = AccessLog.objects.filter(event="erasure", target_id=str(pk))
+    assert rows_referring_to(pk, reference, log_ref) == {}
+    erasure = AccessLog.objects.filter(event="erasure", target_id=log_ref)
     assert erasure.count() == 1
     row = erasure.get()
-    assert row.target_repr == reference and "channel.consent: 1" in row.sections
+    assert row.target_repr == log_ref and "channel.consent: 1" in row.sections
     # Nothing written about the person survives anywhere, logs included.
     raw = raw_database_text()
     assert not [name for name, mark in marks.items() if mark in raw]

@@ -41,7 +41,7 @@ def test_case_page_queries_do_not_grow_with_the_records_on_the_case(client, chan
     for index in range(5):
         day = timezone.localdate() - dt.timedelta(days=10 - index)
         services.information_request_create(actor=None, case=case, organisation=world.organisation, question="q",
-                                            due_on=timezone.localdate())
+                                            due_on=timezone.localdate(), with_link=True)
         intervention = services.intervention_add(actor=None, case=case, kind="housing", provider="p", funding="local",
                                                  starts_on=day)
         services.review_record(actor=None, case=case, held_on=day, notes="n", progress={intervention: "ok"})

@@ -36,8 +36,9 @@ def test_identity_special_category_and_narrative_are_unreadable_in_the_raw_table
     assert stored.startswith("enc1:") and "CANARY" not in stored
     assert Subject.objects.get(pk=world.case_a.subject.pk).full_name == canaries("A")["full_name"]
     # The change log holds the shape of case records, never their content.
-    entry = ChangeLog.objects.filter(object_repr__startswith="Identity for").latest("seq")
+    entry = ChangeLog.objects.filter(object_id=f"{world.case_a.log_ref}/subject/{world.case_a.subject.pk}").get()
     assert entry.after["full_name"] == "[withheld]" and entry.after["date_of_birth"] == "[withheld]"
+    assert entry.after["case_id"] == "[withheld]"  # not even which case: the logs outlive it
 
 
 def test_keys_rotate_and_a_wrong_key_reads_nothing(channel_world, settings):
@@ -81,7 +82,7 @@ def test_retention_is_configurable_per_outcome_and_the_job_is_idempotent(channel
     assert services.erase_expired_cases(day) == 1
     assert services.erase_expired_cases(day) == 0
     assert not Case.objects.filter(pk=case.pk).exists() and Case.objects.filter(pk=signposted.pk).exists()
-    assert AccessLog.objects.filter(event="erasure", target_id=str(case.pk)).count() == 1
+    assert AccessLog.objects.filter(event="erasure", target_id=case.log_ref).count() == 1
 
 
 def test_an_open_case_is_never_erased_by_the_job(channel_world):
@@ -94,16 +95,16 @@ def test_erasure_leaves_no_row_and_no_content_anywhere(channel_world):
     world = channel_world
     case = advance_to_support(world.case_b, organisation=world.organisation, meeting=world.meeting, tag="B")
     services.feedback_link_issue(actor=None, case=case, audience="person")
-    pk = case.pk
+    pk, reference, log_ref = case.pk, case.reference, case.log_ref
     counts = services.case_erase(case=case, reason="Test")
     assert counts["channel.assessmentrating"] == 22 and counts["channel.informationrequest"] == 1
-    assert rows_referring_to(pk) == {}
+    assert rows_referring_to(pk, reference, log_ref) == {}
     raw = raw_database_text()
     assert "CANARY-B-" not in raw and "Referrer B" not in raw
-    row = AccessLog.objects.get(event="erasure", target_id=str(pk))
+    row = AccessLog.objects.get(event="erasure", target_id=log_ref)
     assert row.purpose == "Test" and "CANARY" not in str(row.sections) + row.target_repr + row.recipient
     assert services.case_erase(case=Case(pk=pk), reason="again") == {}  # a second run is a no-op
-    assert AccessLog.objects.filter(event="erasure", target_id=str(pk)).count() == 1
+    assert AccessLog.objects.filter(event="erasure", target_id=log_ref).count() == 1
 
 
 def test_early_erasure_needs_a_second_person(client, channel_world):
@@ -111,6 +112,7 @@ def test_early_erasure_needs_a_second_person(client, channel_world):
     chair, police = world.users[Role.CHANNEL_CHAIR], world.users[Role.POLICE_PREVENT]
     case = world.case_a
     client.force_login(chair)
+    with_purpose(client, case, "A subject access, retention or data protection task")
     assert client.post(case_url("case_erase", case), {"reason": ""}).status_code == 400
     client.post(case_url("case_erase", case), {"reason": "Referral made in error"})
     approval = Approval.objects.get(case=case)
@@ -122,7 +124,7 @@ def test_early_erasure_needs_a_second_person(client, channel_world):
     client.force_login(police)
     client.post(decide, {"decision": "approve"})
     assert not Case.objects.filter(pk=case.pk).exists() and not Approval.objects.filter(pk=approval.pk).exists()
-    row = AccessLog.objects.get(event="erasure", target_id=str(case.pk))
+    row = AccessLog.objects.get(event="erasure", target_id=case.log_ref)
     assert str(chair) in row.recipient and str(police) in row.recipient and row.user_id == police.pk
 
 
@@ -170,7 +172,7 @@ def test_subject_access_exports_everything_about_the_person_and_nothing_about_an
     assert [mark for mark in expected if mark not in text] == []
     assert "CANARY-B-" not in text
     assert str(world.organisation) in text  # the disclosure to the partner asked, with its recipient
-    row = AccessLog.objects.filter(event="export", target_id=str(case.pk)).latest("seq")
+    row = AccessLog.objects.filter(event="export", target_id=case.log_ref).latest("seq")
     assert "disclosures" in row.sections and row.purpose.startswith("A subject access")
     # The police can read the case but not take a subject access pack (the Channel chair handles requests).
     client.force_login(world.users[Role.POLICE_PREVENT])
@@ -201,15 +203,21 @@ def test_a_partner_answers_a_request_signed_in_and_sees_only_that_request(client
     world = channel_world
     case = world.case_a
     services.case_screen(actor=None, case=case, outcome="channel", screened_on=case.received_on, rationale="r")
+    partner, colleague = world.users[Role.PREVENT_LEAD], world.users[Role.ACTION_OWNER]
+    with pytest.raises(services.CaseError, match="Choose who answers"):
+        services.information_request_create(actor=None, case=case, organisation=world.organisation, question="q",
+                                            due_on=timezone.localdate())
     request, _ = services.information_request_create(actor=None, case=case, organisation=world.organisation,
-                                                     question="CANARY-A-ASK", due_on=timezone.localdate())
-    partner = world.users[Role.PREVENT_LEAD]
-    client.force_login(partner)
+                                                     question="CANARY-A-ASK", due_on=timezone.localdate(),
+                                                     responder=partner)
     listing = reverse("channel:request_list", kwargs={"partnership": "alpha"})
     respond = reverse("channel:request_respond", kwargs={"partnership": "alpha", "pk": request.pk})
+    # Someone else in the same organisation (even if a directory editor moved them there) sees nothing.
+    organisation_person(world.organisation, colleague)
+    client.force_login(colleague)
     assert case.reference not in client.get(listing).content.decode()
-    assert client.get(respond).status_code == 404  # not their organisation
-    organisation_person(world.organisation, partner)
+    assert client.get(respond).status_code == 404
+    client.force_login(partner)
     assert case.reference in client.get(listing).content.decode()
     page = client.get(respond)
     assert page.status_code == 200 and "CANARY-A-ASK" in page.content.decode()
@@ -227,7 +235,7 @@ def test_the_statistics_feed_holds_no_identity(channel_world):
     advance_to_support(world.case_a, organisation=world.organisation, meeting=world.meeting, tag="A")
     rows = list(selectors.deidentified_referrals(world.a))
     assert len(rows) == 2
-    assert set(rows[0]) == {"received_on", "referrer_sector", "age_band", "gender", "concern_type", "district", "stage",
+    assert set(rows[0]) == {"received_month", "referrer_sector", "age_band", "gender", "concern_type", "district", "stage",
                             "outcome", "gateway_outcome", "discussed_at_panel", "adopted"}
     assert "CANARY" not in str(rows)
     adopted = [row for row in rows if row["adopted"]]

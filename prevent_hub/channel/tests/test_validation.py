@@ -109,6 +109,7 @@ def test_a_step_out_of_order_is_refused_with_a_clear_message(client, channel_wor
     """A case just referred: no panel decision before screening, no support before consent, and so on."""
     world = channel_world
     client.force_login(world.users[Role.CHANNEL_CHAIR])
+    with_purpose(client, world.case_a)
     before = row_counts()
     response = client.post(case_url(step, world.case_a), data)
     assert response.status_code == 400
@@ -160,6 +161,7 @@ def test_an_assessment_must_rate_every_factor(client, channel_world):
     case = world.case_a
     services.case_screen(actor=None, case=case, outcome="channel", screened_on=case.received_on, rationale="r")
     client.force_login(world.users[Role.CHANNEL_CHAIR])
+    with_purpose(client, case)
     before = row_counts()
     response = client.post(case_url("case_assess", case), {"assessed_on": case.received_on.isoformat(),
                                                            "assessed_by": "x", "summary": "s"})
@@ -199,7 +201,7 @@ def test_correcting_the_identity_refuses_a_stale_form_and_logs_field_names_only(
     assert response.status_code == 409 and "Someone else changed these details" in response.content.decode()
     case.subject.refresh_from_db()
     assert case.subject.full_name == "Corrected Name"
-    row = AccessLog.objects.filter(event="alteration", target_id=str(case.pk)).latest("seq")
+    row = AccessLog.objects.filter(event="alteration", target_id=case.log_ref).latest("seq")
     assert row.sections == ["identity: full_name"] and "Corrected" not in str(row.sections) + row.purpose
     future = {**data, "expected_version": case.subject.version,
               "date_of_birth": (timezone.localdate() + dt.timedelta(days=2)).isoformat()}

@@ -70,7 +70,7 @@ def perform(event, case, day, world):
                              screened_on=day, rationale="r")
     elif event == "request":
         services.information_request_create(**common, organisation=world.organisation, question="q",
-                                            due_on=timezone.localdate() + dt.timedelta(days=3))
+                                            due_on=timezone.localdate() + dt.timedelta(days=3), with_link=True)
     elif event == "assess":
         from prevent_hub.channel.selectors import active_factors
 
