@@ -58,3 +58,4 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "prevent-hub@localhost
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 CACHE_URL = os.environ.get("CACHE_URL", "")
 FIELD_ENCRYPTION_KEYS = get_list("FIELD_ENCRYPTION_KEYS")
+STATS_SUPPRESSION_THRESHOLD = get_int("STATS_SUPPRESSION_THRESHOLD", 5)

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "prevent_hub.governance",
     "prevent_hub.training",
     "prevent_hub.channel",
+    "prevent_hub.insights",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -207,3 +208,6 @@ LOGGING = {
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# Statistics shown outside the case team hide counts below this (issue 8; to agree with the DPO).
+STATS_SUPPRESSION_THRESHOLD = env.STATS_SUPPRESSION_THRESHOLD

@@ -101,22 +101,36 @@ def reviews_due(partnership, today: dt.date, within_days: int = 14):
             .exclude(reminded_on=today).select_related("case").order_by("due_on"))
 
 
+def deidentified_queryset(partnership):
+    """The statistics feed as a queryset, for counting in the database: per case the financial year and
+    month it was received, the statistics categories, the district and the furthest stage it reached.
+    No identity, no encrypted field, no day of the month."""
+    from django.db.models import Case as When_, CharField, Exists, F, OuterRef, Value, When
+    from django.db.models.functions import ExtractMonth, ExtractYear
+
+    from .choices import Outcome, Stage
+    from .models import PanelDecisionRecord, PanelListing
+
+    listed = Exists(PanelListing.objects.filter(case=OuterRef("pk")))
+    decided = Exists(PanelDecisionRecord.objects.filter(case=OuterRef("pk")))
+    return (Case.objects.filter(partnership=partnership)
+            .annotate(
+                financial_year=When_(When(received_on__month__gte=4, then=ExtractYear("received_on")),
+                                     default=ExtractYear("received_on") - 1),
+                month=ExtractMonth("received_on"),
+                sector=F("referrer_sector"), concern=F("concern_type"),
+                stage_reached=When_(
+                    When(Q(stage__in=(Stage.ADOPTED, Stage.SUPPORT, Stage.EXITED)) | Q(outcome=Outcome.CHANNEL_CLOSED),
+                         then=Value("adopted")),
+                    When(Q(stage=Stage.PANEL) | Q(outcome=Outcome.NOT_ADOPTED) | Q(listed) | Q(decided),
+                         then=Value("discussed_at_panel")),
+                    When(outcome=Outcome.NO_FURTHER_ACTION, then=Value("no_further_action")),
+                    When(outcome__in=(Outcome.SIGNPOSTED, Outcome.POLICE_LED), then=Value("signposted")),
+                    default=Value("in_progress"), output_field=CharField()))
+            .values("financial_year", "month", "sector", "age_band", "gender", "concern", "district", "stage_reached"))
+
+
 def deidentified_referrals(partnership):
     """The statistics feed: one dict per referral, with no identity (age band, not birth date; district, not
-    address; month, not day).
-
-    Consumed by the statistics issue; it reads no encrypted field, so it needs no key.
-    """
-    fields = ("referrer_sector", "age_band", "gender", "concern_type", "district", "stage", "outcome",
-              "gateway_outcome")
-    rows = (Case.objects.filter(partnership=partnership).order_by("received_on", "pk")
-            .values("pk", "received_on", *fields))
-    decided = set(Case.objects.filter(partnership=partnership, decisions__isnull=False).values_list("pk", flat=True))
-    listed = set(Case.objects.filter(partnership=partnership, listings__isnull=False).values_list("pk", flat=True))
-    for row in rows:
-        pk = row.pop("pk")
-        # The month, not the day: with district, gender and age band a day could single someone out.
-        row["received_month"] = row.pop("received_on").replace(day=1)
-        row["discussed_at_panel"] = pk in listed or pk in decided
-        row["adopted"] = row["stage"] in ("adopted", "support", "exited") or row["outcome"] == "channel_closed"
-        yield row
+    address; financial year and month, not day)."""
+    yield from deidentified_queryset(partnership).order_by("received_on", "pk")

@@ -402,8 +402,8 @@ class ObjectImportView(ModelViewMixin, View):
         upload = request.FILES.get("file")
         if upload is None:
             return self.render_page(errors=[_("Select a CSV or Excel file to import.")], status=400)
-        if upload.size > settings.DIRECTORY_IMPORT_MAX_BYTES:
-            limit = tabular.human_size(settings.DIRECTORY_IMPORT_MAX_BYTES)
+        if upload.size > self.importer.max_bytes():
+            limit = tabular.human_size(self.importer.max_bytes())
             return self.render_page(errors=[_("The file must be smaller than %(limit)s.") % {"limit": limit}], status=400)
         data = upload.read()
         result = self.importer.check(data, upload.name, self.partnership)
@@ -434,7 +434,8 @@ class ObjectImportView(ModelViewMixin, View):
         if result.errors or result.problem:
             # The directory changed since the preview; show why and save nothing.
             return self.render_page(result=result, filename=pending["filename"], status=400)
-        summary = self.importer.apply(result, actor=self.request.user, partnership=self.partnership)
+        summary = self.importer.apply(result, actor=self.request.user, partnership=self.partnership,
+                                      filename=pending["filename"])
         del self.request.session[PENDING_IMPORT_KEY]
         messages.success(
             self.request,

@@ -82,7 +82,7 @@ class ModelImporter:
         raise NotImplementedError
 
     @transaction.atomic
-    def apply(self, result: ImportResult, *, actor, partnership) -> dict:
+    def apply(self, result: ImportResult, *, actor, partnership, filename: str = "") -> dict:
         if result.errors or result.problem:
             raise ValueError("Refusing to apply an import with errors.")
         for planned in result.rows:

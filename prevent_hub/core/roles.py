@@ -44,6 +44,7 @@ _CHANNEL_CONFIG_MODELS = ("vaffactor", "retentionrule")
 # a panel member sees only the cases assigned to them (channel.selectors). Nobody
 # else, administrators and board viewers included, sees any case.
 CASE_TEAM = frozenset({Role.CHANNEL_CHAIR, Role.POLICE_PREVENT})
+STATS_KEEPERS = PLAN_EDITORS | CASE_TEAM
 _TRAINING_MODELS = ("course", "trainer", "trainingsession", "headcount", "lmscompletion", "feedback")
 # Those who deliver actions report progress on them; coordinators can report on an owner's behalf.
 PROGRESS_REPORTERS = PLAN_EDITORS | {Role.ACTION_OWNER, Role.PREVENT_LEAD}
@@ -85,6 +86,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
              "channel.bulkexport_case"),
     **_grant(CASE_TEAM, *(f"channel.view_{m}" for m in _CHANNEL_CONFIG_MODELS)),
     **_grant({Role.CHANNEL_CHAIR}, *(f"channel.{a}_{m}" for a in ("add", "change", "delete") for m in _CHANNEL_CONFIG_MODELS)),
+    # Statistics: everyone reads them (protected from small numbers unless on the case team);
+    # coordinators and the case team keep the referral records and monthly counts behind them.
+    **_grant(PARTNERSHIP_WORKERS, "insights.view_statistics", "insights.export_statistics"),
+    **_grant(STATS_KEEPERS, "insights.view_referral", "insights.import_referral", "insights.export_referral",
+             *(f"insights.{a}_monthlycount" for a in ("view", "add", "change", "delete"))),
     # Change history of ordinary records is visible to those who can edit them.
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),
     **_grant({Role.AUDITOR}, "audit.view_accesslog", "audit.verify_chain"),

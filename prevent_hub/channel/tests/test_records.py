@@ -233,13 +233,17 @@ def test_a_partner_answers_a_request_signed_in_and_sees_only_that_request(client
 def test_the_statistics_feed_holds_no_identity(channel_world):
     world = channel_world
     advance_to_support(world.case_a, organisation=world.organisation, meeting=world.meeting, tag="A")
+    services.case_screen(actor=None, case=world.case_b, outcome="signposted", screened_on=world.case_b.received_on,
+                         rationale="r")
     rows = list(selectors.deidentified_referrals(world.a))
     assert len(rows) == 2
-    assert set(rows[0]) == {"received_month", "referrer_sector", "age_band", "gender", "concern_type", "district", "stage",
-                            "outcome", "gateway_outcome", "discussed_at_panel", "adopted"}
+    assert set(rows[0]) == {"financial_year", "month", "sector", "age_band", "gender", "concern", "district",
+                            "stage_reached"}
     assert "CANARY" not in str(rows)
-    adopted = [row for row in rows if row["adopted"]]
-    assert len(adopted) == 1 and adopted[0]["discussed_at_panel"] and adopted[0]["age_band"] == "21_30"
+    assert sorted(row["stage_reached"] for row in rows) == ["adopted", "signposted"]
+    received = world.case_a.received_on
+    assert rows[0]["month"] == received.month and rows[0]["age_band"] == "21_30"
+    assert rows[0]["financial_year"] == (received.year if received.month >= 4 else received.year - 1)
 
 
 @pytest.mark.parametrize("born, on, band", [

@@ -1,0 +1,26 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from prevent_hub.core.dates import check_plausible
+from prevent_hub.core.forms import DateInput, PartnershipModelForm
+
+from .models import MonthlyCount
+
+
+class MonthlyCountForm(PartnershipModelForm):
+    class Meta(PartnershipModelForm.Meta):
+        model = MonthlyCount
+        fields = ["month", "referrals", "discussed_at_panel", "adopted", "notes"]
+        widgets = {"month": DateInput}
+
+    def clean_month(self):
+        return check_plausible(self.cleaned_data["month"]).replace(day=1)
+
+    def clean(self):
+        data = super().clean()
+        referrals, discussed, adopted = (data.get(k) for k in ("referrals", "discussed_at_panel", "adopted"))
+        if None not in (referrals, discussed) and discussed > referrals:
+            self.add_error("discussed_at_panel", _("More cases discussed at a panel than referrals in the month."))
+        if None not in (discussed, adopted) and adopted > discussed:
+            self.add_error("adopted", _("More cases adopted than discussed at a panel."))
+        return data

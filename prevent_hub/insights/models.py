@@ -1,0 +1,73 @@
+"""Referral statistics: de-identified referral records imported from other case systems, and monthly
+counts typed in by hand. Channel cases held in this product are read live from the Channel feed.
+
+A referral here names nobody: a reference from the source system, a date, and the statistics
+categories (codes from the scheme in force that financial year, see ``categories``).
+"""
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from prevent_hub.core.models import PartnershipScopedModel
+
+
+class ImportBatch(PartnershipScopedModel):
+    """One file of referrals imported: the change log records the batch, not each of thousands of rows."""
+
+    filename = models.CharField(_("file"), max_length=255)
+    rows = models.PositiveIntegerField(_("referrals"))
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("referral import")
+
+    def __str__(self):
+        return f"{self.filename} ({self.rows} referrals)"
+
+
+class Referral(PartnershipScopedModel):
+    reference = models.CharField(_("reference"), max_length=100)
+    referral_date = models.DateField(_("referral date"))
+    financial_year = models.PositiveSmallIntegerField(_("financial year"), editable=False)
+    sector = models.CharField(_("sector of referral"), max_length=40)
+    age = models.PositiveSmallIntegerField(_("age at referral"), null=True, blank=True)
+    age_band = models.CharField(_("age band"), max_length=40)
+    gender = models.CharField(_("gender"), max_length=40)
+    concern = models.CharField(_("type of concern"), max_length=40)
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    stage = models.CharField(_("furthest stage reached"), max_length=40)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="referrals")
+
+    class Meta:
+        verbose_name = _("referral record")
+        constraints = [models.UniqueConstraint(fields=["partnership", "reference"], name="insights_referral_unique")]
+        indexes = [models.Index(fields=["partnership", "financial_year"], name="insights_referral_year_idx")]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("insights:referral_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+
+
+class MonthlyCount(PartnershipScopedModel):
+    """Counts for a month typed in from another system's report, where no referral-level records exist."""
+
+    month = models.DateField(_("month"), help_text=_("Any day in the month; it is stored as the 1st."))
+    referrals = models.PositiveIntegerField(_("referrals"))
+    discussed_at_panel = models.PositiveIntegerField(_("discussed at a Channel panel"), default=0)
+    adopted = models.PositiveIntegerField(_("adopted as a Channel case"), default=0)
+    notes = models.CharField(_("source or notes"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly count")
+        ordering = ["-month"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "month"], name="insights_monthly_unique")]
+
+    def __str__(self):
+        return f"{self.month:%B %Y}"
+
+    def get_absolute_url(self):
+        return reverse("insights:monthlycount_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})

@@ -1,0 +1,23 @@
+from prevent_hub.core.tables import Column, Table
+
+
+def monthly_count_table():
+    return Table(columns=[
+        Column("month", "Month", accessor=lambda c: f"{c.month:%B %Y}", order_by="month", link=True),
+        Column("referrals", "Referrals", order_by="referrals", numeric=True),
+        Column("discussed_at_panel", "Discussed at a panel", numeric=True),
+        Column("adopted", "Adopted", numeric=True),
+    ], default_sort="-month")
+
+
+def referral_table():
+    from . import categories
+
+    dims = categories.dimensions()
+    return Table(columns=[
+        Column("reference", "Reference", order_by="reference", link=True),
+        Column("referral_date", "Date", order_by="referral_date"),
+        Column("sector", "Sector", accessor=lambda r: dims["sector"].category_label(r.sector, r.financial_year)),
+        Column("concern", "Type of concern", accessor=lambda r: dims["concern"].category_label(r.concern, r.financial_year)),
+        Column("stage", "Stage reached", accessor=lambda r: dims["stage"].category_label(r.stage, r.financial_year)),
+    ], default_sort="-referral_date")

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "insights"
+
+urlpatterns = [
+    path("statistics/", views.StatisticsView.as_view(), name="statistics"),
+    path("statistics/export/", views.StatisticsExportView.as_view(), name="statistics_export"),
+    path("statistics/charts/<slug:chart>.<str:fmt>", views.ChartView.as_view(), name="statistics_chart"),
+    *views.referral_views.urls("referral-records"),
+    *views.monthly_views.urls("monthly-counts"),
+]

@@ -1,0 +1,138 @@
+"""The statistics page, its exports and charts, referral imports and monthly counts."""
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views import View
+
+from prevent_hub.audit.services import log_access
+from prevent_hub.core.generic import ModelViews, PartnershipMixin
+from prevent_hub.core.permissions import has_perm
+
+from . import categories, charts, exporters, forms, importers, selectors, tables
+from .models import MonthlyCount, Referral
+
+
+class StatisticsMixin(PartnershipMixin):
+    permission = "insights.view_statistics"
+
+    def report(self):
+        if not has_perm(self.request.user, self.permission, self.partnership):
+            raise PermissionDenied
+        today_year = categories.financial_year(timezone.localdate())
+        try:
+            year = int(self.request.GET.get("year", today_year))
+        except ValueError:
+            year = today_year
+        if not 2000 <= year <= today_year + 1:
+            year = today_year
+        return selectors.statistics_report(self.partnership, year,
+                                           unsuppressed=selectors.sees_unsuppressed(self.request.user, self.partnership))
+
+
+def table_rows(table, shares: bool = False):
+    """(label, (shown cells, share of the total here, England and Wales share)) per row, for _table.html.
+
+    A share is worked out only from figures that are shown, so it can never reveal a hidden one.
+    """
+    total = table.values[-1][-1] if shares else None
+    national = table.national or []
+    rows = []
+    for index, (label, cells) in enumerate(zip(table.row_labels, table.display, strict=True)):
+        value = table.values[index][-1]
+        share = round(100 * value / total, 1) if shares and value is not None and total else None
+        rows.append((label, (cells, share, national[index] if index < len(national) else None)))
+    return rows
+
+
+class StatisticsView(StatisticsMixin, View):
+    def get(self, request, *args, **kwargs):
+        report = self.report()
+        years = selectors.years_on_record(self.partnership)
+        if report.year not in years:
+            years = sorted({*years, report.year}, reverse=True)
+        chart_keys = {"sector", "age_band", "concern"}
+        context = {
+            "partnership": self.partnership, "report": report,
+            "year_labels": [(y, categories.financial_year_label(y)) for y in years],
+            "months": report.table(f"months_{report.year}"),
+            "month_rows": table_rows(report.table(f"months_{report.year}")),
+            "last_year_rows": table_rows(report.table(f"months_{report.year - 1}")),
+            "last_year": report.table(f"months_{report.year - 1}"),
+            "breakdowns": [{"table": report.table(key), "rows": table_rows(report.table(key), shares=True),
+                            "chart": charts.bars(report, key) if key in chart_keys else None, "key": key}
+                           for key, _ in selectors.BREAKDOWNS],
+            "series": report.table("series"), "series_rows": table_rows(report.table("series")),
+            "charts": {key: charts.bars(report, key) for key in ("months", "funnel", "series")},
+            "chart_titles": charts.CHARTS,
+            "can_keep": has_perm(request.user, "insights.import_referral", self.partnership),
+        }
+        return render(request, "insights/statistics.html", context)
+
+
+class StatisticsExportView(StatisticsMixin, View):
+    permission = "insights.export_statistics"
+
+    def get(self, request, *args, **kwargs):
+        report = self.report()
+        fmt = request.GET.get("format", "xlsx")
+        if fmt not in ("xlsx", "csv"):
+            raise Http404
+        with transaction.atomic():
+            body = exporters.report_xlsx(report) if fmt == "xlsx" else exporters.report_csv(report)
+            log_access(actor=request.user, event="export", target_type="insights.statistics",
+                       target_repr=f"Referral statistics {report.year_label}", partnership_id=self.partnership.pk,
+                       sections=[t.key for t in report.tables],
+                       purpose="Statistics export" + ("" if report.unsuppressed else " (small numbers hidden)"))
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8" if fmt == "csv" else
+                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        name = f"{slugify(self.partnership.name)}-referral-statistics-{report.year}"
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        response["Content-Security-Policy"] = "sandbox"
+        return response
+
+
+class ChartView(StatisticsMixin, View):
+    """One chart as SVG or PNG, for reports and newsletters (drawn from the protected table)."""
+
+    permission = "insights.export_statistics"
+
+    def get(self, request, *args, **kwargs):
+        key, fmt = kwargs["chart"], kwargs["fmt"]
+        if key not in charts.CHARTS or fmt not in ("svg", "png"):
+            raise Http404
+        report = self.report()
+        title = f"{charts.CHARTS[key]}, {self.partnership.name}, {report.year_label}"
+        chart = charts.bars(report, key)
+        if fmt == "svg":
+            response = HttpResponse(charts.svg(title, chart), content_type="image/svg+xml")
+        else:
+            response = HttpResponse(charts.png(title, chart), content_type="image/png")
+        response["Content-Disposition"] = f'attachment; filename="{key}-{report.year}.{fmt}"'
+        response["Content-Security-Policy"] = "sandbox"
+        return response
+
+
+referral_views = ModelViews(
+    model=Referral, table=tables.referral_table, importer=importers.ReferralImporter(),
+    summary=(("Reference", "reference"), ("Referral date", "referral_date"),
+             ("Financial year", lambda r: categories.financial_year_label(r.financial_year)),
+             ("Sector", lambda r: categories.dimension("sector").category_label(r.sector, r.financial_year)),
+             ("Age", lambda r: r.age if r.age is not None else ""),
+             ("Age band", lambda r: categories.dimension("age").category_label(r.age_band, r.financial_year)),
+             ("Gender", lambda r: categories.dimension("gender").category_label(r.gender, r.financial_year)),
+             ("Type of concern", lambda r: categories.dimension("concern").category_label(r.concern, r.financial_year)),
+             ("District", "district"),
+             ("Stage reached", lambda r: categories.dimension("stage").category_label(r.stage, r.financial_year)),
+             ("Imported from", "batch")),
+    only=("list", "detail", "delete", "history", "import", "export"),
+)
+monthly_views = ModelViews(
+    model=MonthlyCount, form_class=forms.MonthlyCountForm, table=tables.monthly_count_table,
+    summary=(("Month", lambda c: f"{c.month:%B %Y}"), ("Referrals", "referrals"),
+             ("Discussed at a Channel panel", "discussed_at_panel"), ("Adopted as a Channel case", "adopted"),
+             ("Source or notes", "notes")),
+    only=("list", "add", "detail", "edit", "delete", "history"),
+)
