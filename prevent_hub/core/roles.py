@@ -90,6 +90,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # coordinators and the case team keep the referral records and monthly counts behind them.
     **_grant(PARTNERSHIP_WORKERS, "insights.view_statistics", "insights.export_statistics"),
     **_grant(STATS_KEEPERS, "insights.view_referral", "insights.import_referral", "insights.export_referral",
+             "insights.delete_referral",
              *(f"insights.{a}_monthlycount" for a in ("view", "add", "change", "delete"))),
     # Change history of ordinary records is visible to those who can edit them.
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),

@@ -16,7 +16,8 @@ from django.urls import reverse
 from prevent_hub.core.roles import Role
 from prevent_hub.core.testing import coverage
 from prevent_hub.core.testing.factories import PartnershipFactory
-from prevent_hub.core.testing.matrix import row_counts, user_with
+from prevent_hub.core.roles import STATS_KEEPERS as KEEPERS
+from prevent_hub.core.testing.matrix import ModelViewMatrix, row_counts, user_with
 from prevent_hub.insights.models import ImportBatch, MonthlyCount, Referral
 
 pytestmark = pytest.mark.django_db
@@ -306,3 +307,49 @@ def test_an_import_is_one_batch_in_the_change_log(tmp_path):
     batch = ImportBatch.objects.get()
     assert batch.rows == 50 and batch.referrals.count() == 50
     assert change_log_rows(batch, "create").count() == 1
+
+
+class TestMonthlyCountViews(ModelViewMatrix):
+    model = MonthlyCount
+    actions = ("list", "detail", "add", "edit", "delete", "history")
+    expected = {"view": KEEPERS, "add": KEEPERS, "change": KEEPERS, "delete": KEEPERS,
+                "history": {Role.PARTNERSHIP_ADMIN, Role.COORDINATOR}}
+    canary_field = "notes"
+
+    def make(self, partnership, **kwargs):
+        return MonthlyCount.objects.create(partnership=partnership, month=dt.date(2024, 5, 1), referrals=12,
+                                           notes=kwargs.get("notes", "From the police system"))
+
+    def create_data(self, partnership):
+        return {"month": "2024-06-15", "referrals": 9, "discussed_at_panel": 3, "adopted": 1, "notes": "x"}
+
+    def change_data(self, obj):
+        return {"month": "2024-05-01", "referrals": 14, "discussed_at_panel": 0, "adopted": 0, "notes": obj.notes,
+                "expected_version": obj.version}
+
+
+class TestReferralRecordViews(ModelViewMatrix):
+    model = Referral
+    actions = ("list", "detail", "delete", "history", "import", "export")
+    expected = {"view": KEEPERS, "delete": KEEPERS, "import": KEEPERS, "export": KEEPERS,
+                "history": {Role.PARTNERSHIP_ADMIN, Role.COORDINATOR}}
+    canary_field = "reference"
+
+    def make(self, partnership, **kwargs):
+        return Referral.objects.create(partnership=partnership, reference=kwargs.get("reference", "REF-1"),
+                                       referral_date=dt.date(2024, 5, 1), financial_year=2024, sector="health",
+                                       age_band="21_30", gender="male", concern="other", stage="signposted")
+
+    def change_data(self, obj):
+        return {}
+
+
+def test_monthly_counts_must_be_consistent(client):
+    partnership = PartnershipFactory(slug="alpha")
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    response = client.post(reverse("insights:monthlycount_add", kwargs={"partnership": "alpha"}),
+                           {"month": "2024-06-01", "referrals": 3, "discussed_at_panel": 5, "adopted": 6})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "More cases discussed at a panel than referrals" in page and "More cases adopted than discussed" in page
+    assert not MonthlyCount.objects.exists()

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from prevent_hub.channel.demo import load_channel_demo
 from prevent_hub.directory.demo import load_warwickshire
 from prevent_hub.governance.demo import load_warwickshire_governance
+from prevent_hub.insights.demo import load_demo_referrals
 from prevent_hub.plans.demo import load_warwickshire_plan
 from prevent_hub.training.demo import load_warwickshire_training
 
@@ -24,6 +25,9 @@ class Command(BaseCommand):
         if any(channel.values()):
             self.stdout.write("Channel: added {factors} assessment factors, {retention} retention rules and "
                               "{cases} synthetic cases.".format(**channel))
+        referrals = load_demo_referrals(partnership)
+        if referrals:
+            self.stdout.write(f"Statistics: added {referrals} synthetic referral records (2023/24 and 2024/25).")
         courses = load_warwickshire_training(partnership)
         if courses:
             self.stdout.write(f"Added {courses} training courses.")
