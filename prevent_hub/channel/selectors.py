@@ -111,7 +111,8 @@ def deidentified_queryset(partnership):
     from .choices import Outcome, Stage
     from .models import PanelDecisionRecord, PanelListing
 
-    listed = Exists(PanelListing.objects.filter(case=OuterRef("pk")))
+    # Discussed at a panel: a decision was made, or the panel it was listed at has met.
+    listed = Exists(PanelListing.objects.filter(case=OuterRef("pk"), meeting__starts_at__lte=timezone.now()))
     decided = Exists(PanelDecisionRecord.objects.filter(case=OuterRef("pk")))
     return (Case.objects.filter(partnership=partnership)
             .annotate(
@@ -122,7 +123,7 @@ def deidentified_queryset(partnership):
                 stage_reached=When_(
                     When(Q(stage__in=(Stage.ADOPTED, Stage.SUPPORT, Stage.EXITED)) | Q(outcome=Outcome.CHANNEL_CLOSED),
                          then=Value("adopted")),
-                    When(Q(stage=Stage.PANEL) | Q(outcome=Outcome.NOT_ADOPTED) | Q(listed) | Q(decided),
+                    When(Q(outcome=Outcome.NOT_ADOPTED) | Q(listed) | Q(decided),
                          then=Value("discussed_at_panel")),
                     When(outcome=Outcome.NO_FURTHER_ACTION, then=Value("no_further_action")),
                     When(outcome__in=(Outcome.SIGNPOSTED, Outcome.POLICE_LED), then=Value("signposted")),

@@ -441,7 +441,8 @@ class ObjectImportView(ModelViewMixin, View):
             self.request,
             _("Import complete: %(created)d added, %(updated)d updated.") % summary,
         )
-        return HttpResponseRedirect(self.route("list"))
+        # Someone may import records they may not list (statistics records are for the case team).
+        return HttpResponseRedirect(self.route("list") if self.can("view") else self.partnership.get_absolute_url())
 
     def render_page(self, errors=(), result=None, filename=None, token=None, status=200):
         context = self.base_context(

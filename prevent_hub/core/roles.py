@@ -89,9 +89,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Statistics: everyone reads them (protected from small numbers unless on the case team);
     # coordinators and the case team keep the referral records and monthly counts behind them.
     **_grant(PARTNERSHIP_WORKERS, "insights.view_statistics", "insights.export_statistics"),
-    **_grant(STATS_KEEPERS, "insights.view_referral", "insights.import_referral", "insights.export_referral",
-             "insights.delete_referral",
+    # Referral records are record-level data: only the case team lists, exports or deletes them.
+    **_grant(STATS_KEEPERS, "insights.import_referral",
              *(f"insights.{a}_monthlycount" for a in ("view", "add", "change", "delete"))),
+    **_grant(CASE_TEAM, "insights.view_referral", "insights.export_referral", "insights.delete_referral"),
     # Change history of ordinary records is visible to those who can edit them.
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),
     **_grant({Role.AUDITOR}, "audit.view_accesslog", "audit.verify_chain"),

@@ -71,6 +71,22 @@ class Dimension:
                 return scheme
         return self.schemes[0] if year < self.schemes[0].first_year else self.schemes[-1]
 
+    def fit(self, code: str, year: int) -> str:
+        """A code as that year's list has it. A Channel case is recorded in today's categories; for an
+        earlier year its code goes to the band holding its lowest age, or to the first category of
+        that year in the same basis group."""
+        scheme = self.scheme_for(year)
+        if scheme.get(code) is not None:
+            return code
+        category = next((c for s in self.schemes for c in s.categories if c.code == code), None)
+        if category is None:
+            return code
+        if category.age_min is not None:
+            band = scheme.band_for_age(category.age_min)
+            return band.code if band else code
+        same_group = next((c for c in scheme.categories if c.basis == category.basis), None)
+        return same_group.code if same_group else code
+
     def basis_of(self, code: str, year: int) -> str:
         """Map a category code recorded in ``year`` to the consistent basis (via that year's scheme, or any)."""
         category = self.scheme_for(year).get(code)

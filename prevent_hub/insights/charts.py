@@ -28,12 +28,13 @@ def bars(report, key: str) -> list[dict]:
         rows = [(MONTH_NAMES[m], table.values[m_index // 3][m_index % 3], table.display[m_index // 3][m_index % 3])
                 for m_index, m in enumerate(MONTHS)]
     elif key == "series":
-        table = report.table("series")
+        table = report.table("series_concern")
         last = len(table.col_labels) - 1
-        rows = [(label, table.values[i][last], table.display[i][last]) for i, label in enumerate(table.row_labels[:-1])]
+        rows = [(label, table.values[i][last], table.display[i][last]) for i, label in enumerate(table.row_labels)]
     else:
         table: Shown = report.table(key)
-        body = table.row_labels if key == "funnel" else table.row_labels[:-1]
+        # The categories themselves: not the group subtotals or the total.
+        body = table.row_labels if key == "funnel" else [r for r in table.row_labels[:-1] if not r.startswith("All: ")]
         rows = [(label, table.values[i][0], table.display[i][0]) for i, label in enumerate(body)]
     widest = max((value for _, value, _ in rows if value), default=0) or 1
     return [{"label": label, "value": value, "text": text,

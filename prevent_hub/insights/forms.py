@@ -23,4 +23,13 @@ class MonthlyCountForm(PartnershipModelForm):
             self.add_error("discussed_at_panel", _("More cases discussed at a panel than referrals in the month."))
         if None not in (discussed, adopted) and adopted > discussed:
             self.add_error("adopted", _("More cases adopted than discussed at a panel."))
+        month = data.get("month")
+        if month is not None:
+            from .selectors import records_in_month
+
+            held = records_in_month(self.partnership, month)
+            if held:
+                self.add_error("month", _("%(n)d referral records or Channel cases are already counted for %(month)s: "
+                                          "monthly counts are for months with no records, or they would be counted "
+                                          "twice.") % {"n": held, "month": f"{month:%B %Y}"})
         return data

@@ -5,6 +5,7 @@ row and nothing is saved. The rows go in with one bulk insert inside one transac
 the change log as one import batch.
 """
 from django.db import transaction
+from django.db.models.functions import Lower
 
 from prevent_hub.core import tabular
 from prevent_hub.core.dates import plausible
@@ -63,13 +64,12 @@ class ReferralImporter(ModelImporter):
         return result
 
     def load_context(self, partnership, rows):
-        wanted = {str(row.data.get("reference", "")).strip() for row in rows}
+        wanted = sorted({str(row.data.get("reference", "")).strip().lower() for row in rows})
         existing = set()
         # In slices, so a 70,000-row file does not become one enormous IN list.
-        wanted_list = sorted(wanted)
-        for start in range(0, len(wanted_list), 5000):
-            existing.update(ref.lower() for ref in Referral.objects.filter(
-                partnership=partnership, reference__in=wanted_list[start:start + 5000]).values_list("reference", flat=True))
+        for start in range(0, len(wanted), 5000):
+            existing.update(ref.lower() for ref in Referral.objects.annotate(lowered=Lower("reference")).filter(
+                partnership=partnership, lowered__in=wanted[start:start + 5000]).values_list("reference", flat=True))
         return {"existing": existing, "dimensions": categories.dimensions()}
 
     def plan(self, row, context, partnership):

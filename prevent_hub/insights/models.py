@@ -6,6 +6,7 @@ categories (codes from the scheme in force that financial year, see ``categories
 """
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -42,7 +43,8 @@ class Referral(PartnershipScopedModel):
 
     class Meta:
         verbose_name = _("referral record")
-        constraints = [models.UniqueConstraint(fields=["partnership", "reference"], name="insights_referral_unique")]
+        # A reference is the same whatever its case: "abc1" and "ABC1" are one referral.
+        constraints = [models.UniqueConstraint("partnership", Lower("reference"), name="insights_referral_unique")]
         indexes = [models.Index(fields=["partnership", "financial_year"], name="insights_referral_year_idx")]
 
     def __str__(self):

@@ -47,11 +47,16 @@ def _sources(partnership):
     return [imported, deidentified_queryset(partnership)]
 
 
+def district_name(text) -> str:
+    """Districts are typed by people: "rugby " and "Rugby" are one district."""
+    return " ".join(str(text or "").split()).title()
+
+
 def _count(querysets, group: tuple, **filters) -> Counter:
     counts = Counter()
     for queryset in querysets:
         for row in queryset.filter(**filters).values(*group).annotate(n=Count("pk")).order_by():
-            counts[tuple(row[name] for name in group)] += row["n"]
+            counts[tuple(district_name(row[name]) if name == "district" else row[name] for name in group)] += row["n"]
     return counts
 
 
@@ -129,50 +134,98 @@ def statistics_report(partnership, year: int, *, unsuppressed: bool) -> Report:
     # One query per source: every breakdown of this year at once.
     groups = _count(sources, ("sector", "age_band", "gender", "concern", "district"), financial_year=year)
     by_hand_total = sum(c.referrals for (fy, _), c in hand.items() if fy == year)
+    # Every district the partnership has ever recorded, in alphabetical order, so that a district's
+    # row (or its place in the list) never says it had referrals this year.
+    districts = sorted(set(_count(sources, ("district",)).keys()) - {("",)})
     for key, title in BREAKDOWNS:
         counts = Counter()
         for values, n in groups.items():
-            counts[values[[k for k, _ in BREAKDOWNS].index(key)]] += n
+            code = values[[k for k, _ in BREAKDOWNS].index(key)]
+            counts[dims[DIMENSION_OF[key]].fit(code, year) if key in DIMENSION_OF else code] += n
+        if key in ("concern", "age_band"):
+            continue  # below, with the series they share their groups with
         if key in DIMENSION_OF:
-            dim = dims[DIMENSION_OF[key]]
-            scheme = dim.scheme_for(year)
-            codes = [c.code for c in scheme.categories] + sorted(code for code in counts if scheme.get(code) is None)
-            labels = [dim.category_label(code, year) for code in codes]
+            codes, labels = _categories(dims[DIMENSION_OF[key]], year, counts)
         else:
-            codes = sorted(counts, key=lambda d: (-counts[d], d or ""))
+            codes = [d for (d,) in districts] + [""]
             labels = [code or "Not recorded" for code in codes]
-        cells = [[counts.get(code, 0)] for code in codes]
-        if by_hand_total:
-            labels.append(BY_HAND)
-            cells.append([by_hand_total])
         notes = [f"Categories as the Home Office used them in {report.year_label}."] if key in DIMENSION_OF else []
-        shown = show(Table(key=key, title=f"{title}, {report.year_label}", row_labels=labels, col_labels=["Referrals"],
-                           cells=cells, row_header=title, notes=notes), t, hide_small=hide)
+        shown = show(_breakdown(key, f"{title}, {report.year_label}", title, codes, labels, counts, by_hand_total, notes),
+                     t, hide_small=hide)
         shown.national = _national_shares(shown, codes, DIMENSION_OF.get(key), national_figures)
         report.tables.append(shown)
 
-    # The series on the consistent basis, every year on record: one query per source.
-    series = _count(sources, ("financial_year", "concern"))
-    known = {fy for fy, _ in series} | {fy for fy, _ in hand} | {year}
-    years = list(range(min(known), max(known) + 1))  # a year with no referrals is a zero, not a gap
-    concern = dims["concern"]
-    basis_codes = [code for code, _ in concern.basis]
-    cells = []
-    for fy in years:
-        row = Counter()
-        for (y, code), n in series.items():
-            if y == fy:
-                row[concern.basis_of(code, fy)] += n
-        hand_n = sum(c.referrals for (y, _), c in hand.items() if y == fy)
-        cells.append([row.get(code, 0) for code in basis_codes] + ([hand_n] if hand else []))
-    report.tables.append(show(Table(
-        key="series", title="Referrals by type of concern, every year on one basis",
-        row_labels=[categories.financial_year_label(fy) for fy in years],
-        col_labels=[concern.basis_label_of(code) for code in basis_codes] + (["Counted by month only"] if hand else []),
-        cells=cells, row_header="Financial year",
-        notes=["Each year's categories are mapped to these groups (see the user guide), so years before and after "
-               "the Home Office's changes of category can be compared."]), t, hide_small=hide))
+    # Age and type of concern, each year with subtotals for the groups that are comparable across
+    # years; each series shows those subtotals exactly as each year's own table shows them, so putting
+    # the two side by side gives nothing away. One query per source and dimension for every year.
+    for key, dim_name in (("age_band", "age"), ("concern", "concern")):
+        dim = dims[dim_name]
+        by_year = Counter()
+        for (fy, code), n in _count(sources, ("financial_year", key)).items():
+            by_year[(fy, dim.fit(code, fy))] += n
+        data_years = {fy for fy, _ in by_year} | {fy for fy, _ in hand}
+        years = list(range(min(data_years), max(data_years) + 1)) if data_years else []  # a gap year is zeros
+        tables = {}
+        for fy in sorted(set(years) | {year}):
+            counts = Counter({code: n for (y, code), n in by_year.items() if y == fy})
+            hand_n = sum(c.referrals for (y, _), c in hand.items() if y == fy)
+            tables[fy] = show(_grouped_table(key, dim, fy, counts, hand_n), t, hide_small=hide)
+        now = tables[year]
+        now.national = _national_shares(now, _categories(dim, year, Counter())[0], dim_name, national_figures)
+        report.tables.insert(next(i for i, tb in enumerate(report.tables) if tb.key == "district"), now)
+        report.tables.append(_series(key, dim, years, tables))
     return report
+
+
+def _categories(dim, year, counts):
+    scheme = dim.scheme_for(year)
+    codes = [c.code for c in scheme.categories] + sorted(code for code in counts if scheme.get(code) is None)
+    return codes, [dim.category_label(code, year) for code in codes]
+
+
+def _breakdown(key, title, row_header, codes, labels, counts, by_hand, notes, groups=()):
+    """A one-column breakdown. Referrals counted by month only are a row of their own, always hidden:
+    the year's total less the other rows would otherwise give it away in some table."""
+    cells = [[counts.get(code, 0)] for code in codes]
+    labels = list(labels)
+    hide = set()
+    if by_hand:
+        hide.add(len(cells))
+        labels.append(BY_HAND)
+        cells.append([by_hand])
+    return Table(key=key, title=title, row_labels=labels, col_labels=["Referrals"], cells=cells, row_header=row_header,
+                 notes=notes, groups=list(groups), always_hide=hide)
+
+
+def _grouped_table(key, dim, year, counts, by_hand) -> Table:
+    codes, labels = _categories(dim, year, counts)
+    label = categories.financial_year_label(year)
+    groups = []
+    for basis_code, basis_label in dim.basis:
+        members = [i for i, code in enumerate(codes) if dim.basis_of(code, year) == basis_code]
+        if members:
+            groups.append((f"All: {basis_label}", members))
+    return _breakdown(key, f"{dim.label}, {label}", dim.label, codes, labels, counts, by_hand,
+                      [f"Categories as the Home Office used them in {label}; the \"All:\" rows group them as in "
+                       "the series for every year."], groups)
+
+
+def _series(key, dim, years, tables) -> Shown:
+    """Every year on one basis: each year's group subtotals and total, exactly as its own table shows them."""
+    columns = [label for _, label in dim.basis]
+    display, values, rows = [], [], []
+    for fy in years:
+        table = tables[fy]
+        by_label = {label: i for i, label in enumerate(table.row_labels)}
+        entries = [by_label.get(f"All: {label}") for label in columns] + [len(table.row_labels) - 1]
+        display.append(["0" if i is None else table.display[i][0] for i in entries])
+        values.append([0 if i is None else table.values[i][0] for i in entries])
+        rows.append(categories.financial_year_label(fy))
+    return Shown(f"series_{key}", f"{dim.label}, every year on one basis", rows, [*columns, "Total"], display,
+                 values, "Financial year",
+                 ["Each year's categories are mapped to these groups (see the user guide), so years before and after "
+                  "the Home Office's changes of category can be compared. There is no total across years: each "
+                  "year is as that year's own table shows it."], any(t.suppressed for t in tables.values()))
 
 
 def _changes(this_year: Shown, last_year: Shown) -> list[dict]:
@@ -215,13 +268,21 @@ def _national_shares(shown: Shown, codes: list, dimension: str | None, national:
     return shares + [None] * (len(shown.row_labels) - len(shares))
 
 
-def years_on_record(partnership) -> list[int]:
-    """Financial years with any referral, newest first (for the year picker)."""
-    from prevent_hub.channel.selectors import deidentified_queryset
+def records_in_month(partnership, month: dt.date) -> int:
+    """Referral records and Channel cases received in ``month``."""
+    from prevent_hub.channel.models import Case
 
-    years = set(Referral.objects.filter(partnership=partnership).values_list("financial_year", flat=True).distinct())
-    years |= set(deidentified_queryset(partnership).values_list("financial_year", flat=True).distinct())
-    years |= {categories.financial_year(m) for m in MonthlyCount.objects.filter(partnership=partnership)
-              .values_list("month", flat=True)}
-    return sorted(years, reverse=True)
+    return (Referral.objects.filter(partnership=partnership, referral_date__year=month.year,
+                                    referral_date__month=month.month).count()
+            + Case.objects.filter(partnership=partnership, received_on__year=month.year,
+                                  received_on__month=month.month).count())
+
+
+FIRST_YEAR = 2015  # the Home Office's series starts in 2015/16
+
+
+def years_offered(today: dt.date) -> list[int]:
+    """Every financial year from 2015/16 to this one, newest first: the same for everyone and every
+    partnership, since a list of only the years with referrals would say something about them."""
+    return list(range(categories.financial_year(today), FIRST_YEAR - 1, -1))
 

@@ -18,6 +18,9 @@ from .models import MonthlyCount, Referral
 class StatisticsMixin(PartnershipMixin):
     permission = "insights.view_statistics"
 
+    # Files leave the panel: they are protected whoever downloads them, the case team included.
+    protect_always = False
+
     def report(self):
         if not has_perm(self.request.user, self.permission, self.partnership):
             raise PermissionDenied
@@ -26,10 +29,10 @@ class StatisticsMixin(PartnershipMixin):
             year = int(self.request.GET.get("year", today_year))
         except ValueError:
             year = today_year
-        if not 2000 <= year <= today_year + 1:
+        if not selectors.FIRST_YEAR <= year <= today_year:
             year = today_year
-        return selectors.statistics_report(self.partnership, year,
-                                           unsuppressed=selectors.sees_unsuppressed(self.request.user, self.partnership))
+        full = not self.protect_always and selectors.sees_unsuppressed(self.request.user, self.partnership)
+        return selectors.statistics_report(self.partnership, year, unsuppressed=full)
 
 
 def table_rows(table, shares: bool = False):
@@ -50,9 +53,7 @@ def table_rows(table, shares: bool = False):
 class StatisticsView(StatisticsMixin, View):
     def get(self, request, *args, **kwargs):
         report = self.report()
-        years = selectors.years_on_record(self.partnership)
-        if report.year not in years:
-            years = sorted({*years, report.year}, reverse=True)
+        years = selectors.years_offered(timezone.localdate())
         chart_keys = {"sector", "age_band", "concern"}
         context = {
             "partnership": self.partnership, "report": report,
@@ -64,16 +65,18 @@ class StatisticsView(StatisticsMixin, View):
             "breakdowns": [{"table": report.table(key), "rows": table_rows(report.table(key), shares=True),
                             "chart": charts.bars(report, key) if key in chart_keys else None, "key": key}
                            for key, _ in selectors.BREAKDOWNS],
-            "series": report.table("series"), "series_rows": table_rows(report.table("series")),
+            "series": [(report.table(key), table_rows(report.table(key))) for key in ("series_concern", "series_age_band")],
             "charts": {key: charts.bars(report, key) for key in ("months", "funnel", "series")},
             "chart_titles": charts.CHARTS,
             "can_keep": has_perm(request.user, "insights.import_referral", self.partnership),
+            "can_list_records": has_perm(request.user, "insights.view_referral", self.partnership),
         }
         return render(request, "insights/statistics.html", context)
 
 
 class StatisticsExportView(StatisticsMixin, View):
     permission = "insights.export_statistics"
+    protect_always = True
 
     def get(self, request, *args, **kwargs):
         report = self.report()
@@ -85,7 +88,7 @@ class StatisticsExportView(StatisticsMixin, View):
             log_access(actor=request.user, event="export", target_type="insights.statistics",
                        target_repr=f"Referral statistics {report.year_label}", partnership_id=self.partnership.pk,
                        sections=[t.key for t in report.tables],
-                       purpose="Statistics export" + ("" if report.unsuppressed else " (small numbers hidden)"))
+                       purpose="Statistics export (small numbers hidden)")
         response = HttpResponse(body, content_type="text/csv; charset=utf-8" if fmt == "csv" else
                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         name = f"{slugify(self.partnership.name)}-referral-statistics-{report.year}"
@@ -98,6 +101,7 @@ class ChartView(StatisticsMixin, View):
     """One chart as SVG or PNG, for reports and newsletters (drawn from the protected table)."""
 
     permission = "insights.export_statistics"
+    protect_always = True
 
     def get(self, request, *args, **kwargs):
         key, fmt = kwargs["chart"], kwargs["fmt"]

@@ -16,7 +16,7 @@ from django.urls import reverse
 from prevent_hub.core.roles import Role
 from prevent_hub.core.testing import coverage
 from prevent_hub.core.testing.factories import PartnershipFactory
-from prevent_hub.core.roles import STATS_KEEPERS as KEEPERS
+from prevent_hub.core.roles import CASE_TEAM, STATS_KEEPERS as KEEPERS
 from prevent_hub.core.testing.matrix import ModelViewMatrix, row_counts, user_with
 from prevent_hub.insights.models import ImportBatch, MonthlyCount, Referral
 
@@ -126,7 +126,7 @@ def test_a_7000_row_file_gives_tables_equal_to_a_plain_count(tmp_path):
         concern = r["Type of concern"]
         basis[concern if concern in ("Islamist", "Extreme right-wing") else
               "Not known" if concern == "Not yet known" else "Other, mixed, unclear, conflicted or no ideology"] += 1
-    series = cells(report, "series")["2024/25"]
+    series = cells(report, "series_concern")["2024/25"]
     assert [n(c) for c in series] == [basis["Islamist"], basis["Extreme right-wing"],
                                       basis["Other, mixed, unclear, conflicted or no ideology"], basis["Not known"], 7000]
 
@@ -149,7 +149,7 @@ def test_2022_and_2024_files_make_one_series_through_the_crosswalk(tmp_path):
                      stdout=io.StringIO(), stderr=io.StringIO())
     # A 2024/25 category is not a 2022/23 one: the crosswalk is per year, so the file's own year decides.
     assert Referral.objects.filter(financial_year=2022, concern="high_ct_no_ideology").exists()
-    series = cells(stats_json("alpha", 2024, "--unsuppressed"), "series")
+    series = cells(stats_json("alpha", 2024, "--unsuppressed"), "series_concern")
 
     def basis(rows):
         counts = Counter()
@@ -331,8 +331,7 @@ class TestMonthlyCountViews(ModelViewMatrix):
 class TestReferralRecordViews(ModelViewMatrix):
     model = Referral
     actions = ("list", "detail", "delete", "history", "import", "export")
-    expected = {"view": KEEPERS, "delete": KEEPERS, "import": KEEPERS, "export": KEEPERS,
-                "history": {Role.PARTNERSHIP_ADMIN, Role.COORDINATOR}}
+    expected = {"view": CASE_TEAM, "delete": CASE_TEAM, "import": KEEPERS, "export": CASE_TEAM, "history": set()}
     canary_field = "reference"
 
     def make(self, partnership, **kwargs):
@@ -353,3 +352,97 @@ def test_monthly_counts_must_be_consistent(client):
     page = response.content.decode()
     assert "More cases discussed at a panel than referrals" in page and "More cases adopted than discussed" in page
     assert not MonthlyCount.objects.exists()
+
+
+def test_the_case_team_downloads_protected_figures_too(client):
+    partnership = PartnershipFactory(slug="alpha")
+    _seed(partnership)
+    client.force_login(user_with(Role.CHANNEL_CHAIR, partnership))
+    text = client.get(reverse("insights:statistics_export", kwargs={"partnership": "alpha"})
+                      + "?year=2024&format=csv").content.decode("utf-8-sig")
+    assert "Probation,<5" in text and "Probation,2" not in text
+    svg = client.get(reverse("insights:statistics_chart", kwargs={"partnership": "alpha", "chart": "sector",
+                                                                  "fmt": "svg"}) + "?year=2024").content
+    assert b"&lt;5" in svg
+
+
+def _concern_rows(partnership, counts, year=2024):
+    rows, number = [], 0
+    for code, count in counts.items():
+        for _ in range(count):
+            number += 1
+            rows.append(Referral(partnership=partnership, reference=f"C{number}", referral_date=dt.date(year, 6, 1),
+                                 financial_year=year, sector="education", age_band="21_30", gender="male",
+                                 concern=code, district="North", stage="signposted"))
+    Referral.objects.bulk_create(rows)
+
+
+def test_the_series_shows_each_years_groups_as_that_years_table_does(client):
+    """A concern hidden in the year's table cannot be recovered from the series beside it."""
+    partnership = PartnershipFactory(slug="alpha")
+    _concern_rows(partnership, {"islamist": 6, "extreme_right_wing": 20, "conflicted": 3, "school_massacre": 7,
+                                "incel": 8, "no_ideology": 30, "other": 10, "not_known": 9})
+    MonthlyCount.objects.create(partnership=partnership, month=dt.date(2024, 9, 1), referrals=3)
+    report = stats_json("alpha", 2024)
+    concern = cells(report, "concern")
+    assert concern["Conflicted"] == ["<5"]
+    assert concern["Counted by month only (no breakdown)"] == ["[c]"]  # whatever its size, in every table
+    assert cells(report, "sector")["Counted by month only (no breakdown)"] == ["[c]"]
+    row = cells(report, "series_concern")["2024/25"]
+    assert row == [concern["All: Islamist"][0], concern["All: Extreme right-wing"][0],
+                   concern["All: Other, mixed, unclear, conflicted or no ideology"][0], concern["All: Not known"][0],
+                   concern["Total"][0]]
+
+
+def test_a_reference_is_the_same_whatever_its_case(tmp_path):
+    PartnershipFactory(slug="alpha")
+    rows = synthetic_rows(3, 2024, seed=12)
+    call_command("import_referrals", str(write_csv(tmp_path / "a.csv", rows)), "--partnership", "alpha",
+                 stdout=io.StringIO(), stderr=io.StringIO())
+    rows[0]["Reference"] = rows[0]["Reference"].lower()
+    err = io.StringIO()
+    with pytest.raises(Exception, match="nothing was imported"):
+        call_command("import_referrals", str(write_csv(tmp_path / "b.csv", rows[:1])), "--partnership", "alpha",
+                     stdout=io.StringIO(), stderr=err)
+    assert "has already been imported" in err.getvalue()
+
+
+def test_channel_cases_and_imported_records_count_together(tmp_path):
+    from prevent_hub.channel import services as channel
+    from prevent_hub.channel.tests.conftest import advance_to_support, channel_meeting, make_case
+    from prevent_hub.core.testing.factories import OrganisationFactory
+
+    partnership = PartnershipFactory(slug="alpha")
+    from prevent_hub.channel.demo import standard_factors_add
+
+    standard_factors_add(partnership)
+    today = dt.date.today()
+    received = today - dt.timedelta(days=60)
+    adopted = advance_to_support(make_case(partnership, tag="S1", received_on=received),
+                                 organisation=OrganisationFactory(partnership=partnership),
+                                 meeting=channel_meeting(partnership), tag="S1")
+    screened_out = make_case(partnership, tag="S2", received_on=received)
+    channel.case_screen(actor=None, case=screened_out, outcome="no_further_action", screened_on=received, rationale="r")
+    listed_for_later = make_case(partnership, tag="S3", received_on=received)
+    channel.case_screen(actor=None, case=listed_for_later, outcome="channel", screened_on=received, rationale="r")
+    future = channel_meeting(partnership, days_ago=-10)  # a panel that has not met yet
+    channel.panel_list(actor=None, case=listed_for_later, meeting=future)
+    year = received.year if received.month >= 4 else received.year - 1
+    call_command("import_referrals", str(write_csv(tmp_path / "r.csv", synthetic_rows(40, year, seed=13))),
+                 "--partnership", "alpha", stdout=io.StringIO(), stderr=io.StringIO())
+    imported = Counter(r.stage for r in Referral.objects.all())
+    funnel = cells(stats_json("alpha", year, "--unsuppressed"), "funnel")
+    assert n(funnel["Referrals"][0]) == 43
+    # The listed case's panel has not met: it is not yet "discussed". The adopted one is.
+    assert n(funnel["Discussed at a Channel panel"][0]) == imported["discussed_at_panel"] + imported["adopted"] + 1
+    assert n(funnel["Adopted as a Channel case"][0]) == imported["adopted"] + 1
+    assert adopted.stage == "support"
+
+
+def test_monthly_counts_are_refused_for_a_month_that_has_records(client):
+    partnership = PartnershipFactory(slug="alpha")
+    _seed(partnership)
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    response = client.post(reverse("insights:monthlycount_add", kwargs={"partnership": "alpha"}),
+                           {"month": "2024-06-01", "referrals": 3, "discussed_at_panel": 0, "adopted": 0})
+    assert response.status_code == 400 and "counted twice" in response.content.decode()
