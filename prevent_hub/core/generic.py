@@ -84,7 +84,8 @@ class ModelViewMixin(PartnershipMixin):
             "model_meta": meta,
             "verbose_name": meta.verbose_name,
             "verbose_name_plural": meta.verbose_name_plural,
-            "list_url": self.route("list"),
+            # Only where the reader may open the list (someone may import what they may not list).
+            "list_url": self.route("list") if self.can("view") else None,
             "can": {
                 action: self.can(action) and (self.routes is None or route in self.routes)
                 for action, route in ACTION_ROUTES.items()
