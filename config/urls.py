@@ -16,6 +16,7 @@ urlpatterns = [
     path("p/<slug:partnership>/channel/", include("prevent_hub.channel.urls")),
     path("channel/", include("prevent_hub.channel.public_urls")),
     path("p/<slug:partnership>/", include("prevent_hub.insights.urls")),
+    path("p/<slug:partnership>/", include("prevent_hub.reports.urls")),
     path("p/<slug:partnership>/audit/", include("prevent_hub.audit.urls")),
 ]
 

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "prevent_hub.training",
     "prevent_hub.channel",
     "prevent_hub.insights",
+    "prevent_hub.reports",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -24,6 +24,7 @@ PARTNERSHIP_NAV = [
     NavItem("Training", "training:trainingsession_list", "training.view_trainingsession", "training:"),
     NavItem("Channel", "channel:case_list", "channel.view_case", "channel:"),
     NavItem("Statistics", "insights:statistics", "insights.view_statistics", "insights:"),
+    NavItem("Reports", "reports:reportrun_list", "reports.view_reportrun", "reports:"),
     NavItem("Organisations", "directory:organisation_list", "directory.view_organisation", "directory:organisation"),
     NavItem("People", "directory:person_list", "directory.view_person", "directory:person"),
     NavItem("Prevent leads", "directory:preventlead_list", "directory.view_preventlead", "directory:preventlead"),

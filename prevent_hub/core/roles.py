@@ -93,6 +93,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(STATS_KEEPERS, "insights.import_referral",
              *(f"insights.{a}_monthlycount" for a in ("view", "add", "change", "delete"))),
     **_grant(CASE_TEAM, "insights.view_referral", "insights.export_referral", "insights.delete_referral"),
+    # Reports: the partnership and its boards read them; coordinators make them and keep the Word template.
+    **_grant(PARTNERSHIP_WORKERS, "reports.view_reportrun"),
+    **_grant(PLAN_EDITORS, "reports.add_reportrun", "reports.delete_reportrun",
+             *(f"reports.{a}_reporttemplate" for a in ("view", "add", "delete"))),
     # Change history of ordinary records is visible to those who can edit them.
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),
     **_grant({Role.AUDITOR}, "audit.view_accesslog", "audit.verify_chain"),

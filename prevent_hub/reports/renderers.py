@@ -1,0 +1,115 @@
+"""Write a report's content as Word (built on styles, optionally on the partnership's own template),
+PDF (HTML and CSS through WeasyPrint, so its text is selectable) and an Excel data pack."""
+import io
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from prevent_hub.core.tabular import neutralise
+from prevent_hub.insights import charts
+
+from .content import Content
+
+
+def _style(document, wanted: str, fallback: str | None = None):
+    names = {style.name for style in document.styles}
+    if wanted in names:
+        return wanted
+    return fallback if fallback in names else None
+
+
+def docx_bytes(content: Content, template: bytes | None = None) -> bytes:
+    import docx
+    from docx.oxml.ns import qn
+    from docx.shared import Inches
+
+    if template:
+        document = docx.Document(io.BytesIO(template))
+        body = document.element.body
+        for child in list(body):  # keep the template's sections, headers, footers and styles; drop its text
+            if child.tag != qn("w:sectPr"):
+                body.remove(child)
+    else:
+        document = docx.Document()
+    document.core_properties.title = content.title
+    document.add_paragraph(content.title, style=_style(document, "Title", "Heading 1"))
+    document.add_paragraph(content.subtitle, style=_style(document, "Subtitle"))
+    table_style = _style(document, "Table Grid")
+    for block in content.blocks:
+        if block.kind == "heading":
+            document.add_paragraph(block.text, style=_style(document, f"Heading {block.level}", "Heading 1"))
+        elif block.kind == "paragraph":
+            document.add_paragraph(block.text)
+        elif block.kind == "bullets":
+            for item in block.items:
+                document.add_paragraph(item, style=_style(document, "List Bullet"))
+        elif block.kind == "table":
+            table = document.add_table(rows=1, cols=len(block.columns))
+            if table_style:
+                table.style = table_style
+            for cell, heading in zip(table.rows[0].cells, block.columns, strict=True):
+                cell.text = str(heading)
+                for run in cell.paragraphs[0].runs:
+                    run.bold = True
+            for row in block.rows:
+                for cell, value in zip(table.add_row().cells, row, strict=True):
+                    cell.text = value
+            document.add_paragraph("")
+        elif block.kind == "chart":
+            alt = f"{block.text}. The figures are in the table that follows."
+            picture = document.add_picture(io.BytesIO(charts.png(block.text, block.bars)), width=Inches(6))
+            picture._inline.docPr.set("descr", alt)  # the image's alternative text
+            picture._inline.docPr.set("title", block.text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def pdf_bytes(content: Content, partnership) -> bytes:
+    import weasyprint
+
+    blocks = []
+    for block in content.blocks:
+        if block.kind == "chart":
+            svg = charts.svg(block.text, block.bars).decode()
+            blocks.append({"kind": "chart", "text": block.text, "svg": svg})
+        else:
+            blocks.append(block)
+    html = render_to_string("reports/pdf.html", {"content": content, "blocks": blocks, "partnership": partnership,
+                                                 "made": timezone.localtime()})
+    return weasyprint.HTML(string=html).write_pdf()
+
+
+def xlsx_bytes(content: Content, run) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    about = workbook.active
+    about.title = "About"
+    for row in ([content.title], [content.subtitle], ["Made", f"{timezone.localtime():%-d %B %Y %H:%M}"],
+                ["As of", f"{run.as_of:%-d %B %Y}"], ["From", f"{run.period_start:%-d %B %Y}"],
+                ["To", f"{run.period_end:%-d %B %Y}"]):
+        about.append([neutralise(cell) for cell in row])
+    about["A1"].font = Font(bold=True, size=14)
+    used = {"About"}
+    for block in content.tables():
+        name = block.sheet[:31] or "Table"
+        while name in used:
+            name = f"{name[:28]} {len(used)}"
+        used.add(name)
+        sheet = workbook.create_sheet(name)
+        sheet.append([neutralise(c) for c in block.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in block.rows:
+            sheet.append([_number(value) for value in row])
+        sheet.column_dimensions["A"].width = 40
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _number(text: str):
+    plain = text.replace(",", "")
+    return int(plain) if plain.isdigit() else neutralise(text)

@@ -1,0 +1,133 @@
+"""Asking for a report, and making it (in the background worker): each is a stored, change-logged version."""
+import datetime as dt
+import hashlib
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from prevent_hub.audit.services import log_change, serialize_instance
+from prevent_hub.core.dates import plausible
+from prevent_hub.core.services import object_create
+from prevent_hub.plans import schedule
+
+from . import content as builders
+from . import renderers
+from .choices import FileFormat, ReportKind, RunStatus
+from .models import ReportFile, ReportRun, ReportTemplate
+
+log = logging.getLogger("prevent_hub.reports")
+
+
+class ReportError(Exception):
+    """A report that cannot be asked for as it stands; the message says why."""
+
+
+def period_of(kind: str, partnership, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    if kind == ReportKind.QUARTERLY:
+        period = schedule.period_containing(as_of, partnership.year_start_month)
+        return period.start, period.end
+    start = dt.date(as_of.year if as_of.month >= partnership.year_start_month else as_of.year - 1,
+                    partnership.year_start_month, 1)
+    return start, dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
+
+
+@transaction.atomic
+def report_request(*, actor, partnership, kind: str, as_of: dt.date, plan_version=None, tag: str = "",
+                   template=None) -> ReportRun:
+    """Record the request (the version) and queue it for the background worker."""
+    if not plausible(as_of) or as_of > timezone.localdate():
+        raise ReportError(_("Choose a day that has happened: a report is made from what was recorded by then."))
+    if plan_version is not None and plan_version.partnership_id != partnership.pk:
+        raise ReportError(_("Choose a plan of this partnership."))
+    if kind == ReportKind.ACTION_PLAN and plan_version is None:
+        raise ReportError(_("Choose the plan version to print."))
+    if template is not None and template.partnership_id != partnership.pk:
+        raise ReportError(_("Choose a template of this partnership."))
+    if template is None:
+        template = ReportTemplate.objects.filter(partnership=partnership, is_default=True).order_by("-created_at").first()
+    start, end = period_of(kind, partnership, as_of)
+    title = {ReportKind.QUARTERLY: _("Prevent Officer update %(label)s") % {
+                 "label": schedule.period_containing(as_of, partnership.year_start_month).label},
+             ReportKind.ANNUAL: _("Annual report %(year)s/%(next)02d") % {"year": start.year, "next": (start.year + 1) % 100},
+             ReportKind.ACTION_PLAN: str(plan_version) + (f" – {tag}" if tag else "") if plan_version else ""}[kind]
+    run = object_create(actor=actor, instance=ReportRun(
+        partnership=partnership, kind=kind, title=f"{title} (as of {as_of:%-d %B %Y})"[:255], as_of=as_of,
+        period_start=start, period_end=end, plan_version=plan_version, tag=tag, template=template,
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None))
+    transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from .tasks import generate_report_task
+
+    generate_report_task.enqueue(run_id)
+
+
+def _set(run, **changes):
+    """Save a change of status (change-logged); progress ticks go straight to the row."""
+    before = serialize_instance(ReportRun.objects.get(pk=run.pk))
+    for name, value in changes.items():
+        setattr(run, name, value)
+    run.version += 1
+    run.save()
+    log_change(actor=None, instance=run, action="update", before=before, after=serialize_instance(run))
+
+
+def report_generate(run_id: int) -> ReportRun:
+    """Make every file of a report. Progress is written as it goes, so the page can show it."""
+    run = ReportRun.objects.select_related("partnership", "plan_version__plan", "template").get(pk=run_id)
+    if run.status == RunStatus.DONE:
+        return run
+    _set(run, status=RunStatus.RUNNING, progress=1, step=_("Starting"), error="")
+
+    def progress(percent, step):
+        ReportRun.objects.filter(pk=run.pk).update(progress=percent, step=step)
+
+    try:
+        content = build(run, progress)
+        progress(85, _("Writing the Word, PDF and Excel files"))
+        files = {FileFormat.DOCX: renderers.docx_bytes(content, run.template.content if run.template else None),
+                 FileFormat.PDF: renderers.pdf_bytes(content, run.partnership),
+                 FileFormat.XLSX: renderers.xlsx_bytes(content, run)}
+        with transaction.atomic():
+            for fmt, body in files.items():
+                object_create(actor=None, instance=ReportFile(partnership=run.partnership, run=run, format=fmt,
+                                                              content=body, size=len(body),
+                                                              sha256=hashlib.sha256(body).hexdigest()))
+            _set(run, status=RunStatus.DONE, progress=100, step=_("Ready"), finished_at=timezone.now())
+    except Exception as error:  # a failed report says so on its page; the worker carries on
+        log.exception("Report %s failed", run.pk)
+        _set(run, status=RunStatus.FAILED, step=_("Failed"), error=f"{type(error).__name__}: {error}"[:2000],
+             finished_at=timezone.now())
+    return run
+
+
+def build(run, progress=lambda *_: None):
+    if run.kind == ReportKind.QUARTERLY:
+        return builders.quarterly(run.partnership, run.plan_version, run.as_of, progress=progress)
+    if run.kind == ReportKind.ANNUAL:
+        return builders.annual(run.partnership, run.plan_version, run.as_of, progress=progress)
+    return builders.action_plan(run.partnership, run.plan_version, run.tag, progress=progress)
+
+
+@transaction.atomic
+def template_upload(*, actor, partnership, name: str, filename: str, data: bytes) -> ReportTemplate:
+    """Keep a partnership's Word template (checked by the form as a .docx by name and content) once it
+    opens as a Word document and unpacks within limits."""
+    import io
+
+    import docx
+
+    from prevent_hub.core import tabular
+
+    try:
+        tabular._check_zip(data)  # the same guard as spreadsheet uploads: no zip bombs
+        docx.Document(io.BytesIO(data))
+    except Exception as error:  # python-docx says "not a Word file" in many ways
+        raise ReportError(_("This is not a Word document that can be used as a template.")) from error
+    ReportTemplate.objects.filter(partnership=partnership, is_default=True).update(is_default=False)
+    return object_create(actor=actor, instance=ReportTemplate(partnership=partnership, name=name, filename=filename,
+                                                              content=data, is_default=True))

@@ -1,0 +1,264 @@
+"""Reports from live data (issue 9): the exact figures in each format, the partnership's template, versions
+that reproduce, background generation, downloads logged, who may do what, and refusals."""
+import datetime as dt
+import io
+
+import docx
+import openpyxl
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from prevent_hub.audit.models import AccessLog
+from prevent_hub.core.roles import PLAN_EDITORS, PARTNERSHIP_WORKERS, Role
+from prevent_hub.core.testing import coverage
+from prevent_hub.core.testing.matrix import row_counts, user_with
+from prevent_hub.directory.demo import load_warwickshire
+from prevent_hub.directory.models import Organisation
+from prevent_hub.governance.models import Obligation
+from prevent_hub.insights.models import Referral
+from prevent_hub.plans.demo import load_warwickshire_plan
+from prevent_hub.plans.models import PlanVersion
+from prevent_hub.reports import services
+from prevent_hub.reports.models import ReportFile, ReportRun, ReportTemplate
+from prevent_hub.training.models import Course, HeadCount, TrainingSession
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = dt.date(2018, 1, 15)  # in the seed plan's year: Q4 2017/18 (January to March 2018)
+
+coverage.register(*(name for name, _ in coverage.all_url_patterns() if name.startswith("reports:")))
+
+
+@pytest.fixture
+def dataset():
+    """The demo partnership and plan, with known training and referral figures in Q4 2017/18."""
+    partnership, _ = load_warwickshire()
+    version = load_warwickshire_plan(partnership)
+    course = Course.objects.create(partnership=partnership, name="WRAP", level="wrap")
+    session = TrainingSession.objects.create(partnership=partnership, course=course, date=dt.date(2018, 1, 10),
+                                             venue="Shire Hall")
+    HeadCount.objects.create(partnership=partnership, session=session, sector="education", count=17)
+    HeadCount.objects.create(partnership=partnership, session=session, sector="health", count=6)
+    referrals = []
+    for n in range(30):  # 2017/18: 20 education and 10 police; 8 discussed, of which 6 adopted
+        stage = "adopted" if n < 6 else "discussed_at_panel" if n < 8 else "no_further_action"
+        referrals.append(Referral(partnership=partnership, reference=f"R{n}", referral_date=dt.date(2017, 10, 2),
+                                  financial_year=2017, sector="education" if n < 20 else "police", age_band="21_30",
+                                  gender="male", concern="other", district="Rugby", stage=stage))
+    referrals += [Referral(partnership=partnership, reference=f"P{n}", referral_date=dt.date(2017, 10, 3),
+                           financial_year=2017, sector="probation", age_band="21_30", gender="male", concern="other",
+                           district="Rugby", stage="signposted") for n in range(2)]
+    Referral.objects.bulk_create(referrals)
+    Obligation.objects.create(partnership=partnership, title="Annual Prevent return to the Home Office",
+                              due_date=dt.date(2018, 3, 30), owner_text="Prevent Officer")
+    return partnership, version
+
+
+def make(partnership, version, kind="quarterly", as_of=AS_OF, **kwargs):
+    run = services.report_request(actor=None, partnership=partnership, kind=kind, as_of=as_of, plan_version=version,
+                                  **kwargs)
+    run = services.report_generate(run.pk)
+    assert run.status == "done", run.error
+    return run, {f.format: bytes(f.content) for f in run.files.all()}
+
+
+def docx_text(body: bytes) -> str:
+    document = docx.Document(io.BytesIO(body))
+    parts = [p.text for p in document.paragraphs]
+    parts += [" | ".join(cell.text for cell in row.cells) for table in document.tables for row in table.rows]
+    return "\n".join(parts)
+
+
+def pdf_text(body: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+
+
+def test_the_quarterly_update_holds_the_exact_figures_in_word_pdf_and_excel(dataset):
+    partnership, version = dataset
+    _, files = make(partnership, version)
+    word, pdf = docx_text(files["docx"]), pdf_text(files["pdf"])
+    book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    for text in (word, pdf):
+        assert "Prevent Officer update: Q4 2017/18" in text
+        assert "32 actions on 15 January 2018" in text
+        assert "23 people trained from 1 January 2018 to 15 January 2018" in text
+        assert "Annual Prevent return to the Home Office" in text
+    # Tables: training by sector and referrals (small numbers hidden) in Word, and as numbers in the data pack.
+    assert "Education and childcare | 17" in word and "Health | 6" in word
+    assert "Probation | <5" in word and "Education | 20" in word and "Police | 10" in word
+    assert "Referrals | 32 | 100.0%" in word and "Discussed at a Channel panel | 8 | 25.0%" in word
+    assert "Adopted as a Channel case | 6 | 18.8%" in word
+    sectors = {row[0]: row[1] for row in book["Training by sector"].iter_rows(min_row=2, values_only=True)}
+    assert sectors["Education and childcare"] == 17 and sectors["Health"] == 6
+    referrals = {row[0]: row[1] for row in book["Referrals by sector"].iter_rows(min_row=2, values_only=True)}
+    assert referrals["Education"] == 20 and referrals["Probation"] == "<5" and referrals["Total"] == 32
+    themes = list(book["Progress by theme"].iter_rows(min_row=2, values_only=True))
+    assert sum(row[-1] for row in themes) == 32 and len(themes) == 6
+    # The PDF's text is selectable and the charts carry alternative text in Word.
+    assert "Page 1 of" in pdf
+    document = docx.Document(io.BytesIO(files["docx"]))
+    descriptions = [shape._inline.docPr.get("descr") for shape in document.inline_shapes]
+    assert descriptions and all("The figures are in the table that follows" in d for d in descriptions)
+
+
+def test_the_annual_report_and_the_action_plan_by_tag(dataset):
+    partnership, version = dataset
+    _, files = make(partnership, version, kind="annual", as_of=dt.date(2018, 3, 31))
+    word = docx_text(files["docx"])
+    assert "Prevent annual report 2017/18" in word
+    assert "England and Wales" in word and "Each theme's outcomes" in word
+    assert "23 people trained from 1 April 2017 to 31 March 2018" in word
+    tagged = [a for a in version.actions.all() if "OFOF" in a.tags]
+    assert tagged
+    _, files = make(partnership, version, kind="action_plan", tag="OFOF")
+    word = docx_text(files["docx"])
+    assert "Key action | Who | Timescale | Outcomes | Notes" in word
+    for action in version.actions.all():
+        assert (f"{action.ref} {action.text}" in word) == (action in tagged)
+
+
+def test_regenerating_a_past_quarter_with_its_as_of_date_reproduces_it(dataset):
+    partnership, version = dataset
+    _, first = make(partnership, version)
+    # Later records (after the as-of day) do not change a report made as of that day.
+    session = TrainingSession.objects.first()
+    HeadCount.objects.create(partnership=partnership, session=TrainingSession.objects.create(
+        partnership=partnership, course=session.course, date=dt.date(2018, 2, 20), venue="Later"),
+        sector="police", count=40)
+    _, second = make(partnership, version)
+    assert docx_text(first["docx"]) == docx_text(second["docx"])
+    assert ReportRun.objects.count() == 2  # both versions kept
+
+
+def _template_with_logo() -> bytes:
+    from docx.shared import Inches, RGBColor
+
+    document = docx.Document()
+    document.styles["Heading 1"].font.name = "Template Sans"
+    document.styles["Heading 1"].font.color.rgb = RGBColor(0x8A, 0x1C, 0x5A)
+    logo = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (120, 40), (138, 28, 90)).save(logo, format="PNG")
+    logo.seek(0)
+    document.sections[0].header.paragraphs[0].add_run().add_picture(logo, width=Inches(1.2))
+    document.add_paragraph("This text is not used.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_uploaded_template_gives_the_report_its_styles_and_header_logo(client, dataset):
+    partnership, version = dataset
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    upload = io.BytesIO(_template_with_logo())
+    upload.name = "warwickshire.docx"
+    response = client.post(reverse("reports:reporttemplate_add", kwargs={"partnership": partnership.slug}),
+                           {"name": "Warwickshire house style", "file": upload})
+    assert response.status_code == 302
+    assert ReportTemplate.objects.get().is_default
+    _, files = make(partnership, version)
+    document = docx.Document(io.BytesIO(files["docx"]))
+    assert document.styles["Heading 1"].font.name == "Template Sans"
+    assert str(document.styles["Heading 1"].font.color.rgb) == "8A1C5A"
+    header = document.sections[0].header
+    assert header._element.xpath(".//pic:pic")  # the logo is in the header
+    assert "This text is not used." not in docx_text(files["docx"])
+    assert any(p.style.name == "Heading 1" for p in document.paragraphs)
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("notes.txt", b"plain text", "must be a Word .docx file"),
+    ("fake.docx", b"%PDF-1.4 not a zip", "content is something else"),
+    ("broken.docx", b"PK\x03\x04 not really a zip", "not a Word document"),
+])
+def test_a_bad_template_is_refused_and_nothing_is_saved(client, dataset, name, data, message):
+    partnership, _ = dataset
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    upload = io.BytesIO(data)
+    upload.name = name
+    before = row_counts()
+    response = client.post(reverse("reports:reporttemplate_add", kwargs={"partnership": partnership.slug}),
+                           {"name": "x", "file": upload})
+    assert response.status_code == 400 and message in response.content.decode()
+    assert row_counts() == before
+
+
+def test_asking_for_a_report_queues_it_for_the_worker_and_the_page_shows_progress(client, dataset,
+                                                                                  django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    partnership, version = dataset
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:reportrun_add", kwargs={"partnership": partnership.slug}),
+                               {"kind": "quarterly", "as_of": "2018-01-15", "plan_version": version.pk})
+    assert response.status_code == 302
+    run = ReportRun.objects.get()
+    assert DBTaskResult.objects.filter(args_kwargs__args=[run.pk]).exists()
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "report-progress.js" in page and "Being made: 0%" in page
+    status = reverse("reports:reportrun_status", kwargs={"partnership": partnership.slug, "pk": run.pk})
+    assert client.get(status).json() == {"status": "queued", "progress": 0, "step": ""}
+    from prevent_hub.reports.tasks import generate_report_task
+
+    assert generate_report_task.call(run.pk) == "done"
+    assert client.get(status).json()["status"] == "done"
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "report-progress.js" not in page and "Excel data pack" in page
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"kind": "quarterly", "as_of": "2999-01-01"}, "Choose a day that has happened"),
+    ({"kind": "action_plan", "as_of": "2018-01-15"}, "Choose the plan version to print"),
+    ({"kind": "weekly", "as_of": "2018-01-15"}, "Select a valid choice"),
+])
+def test_a_report_that_cannot_be_made_is_refused_with_the_reason(client, dataset, data, message):
+    partnership, _ = dataset
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    before = row_counts()
+    response = client.post(reverse("reports:reportrun_add", kwargs={"partnership": partnership.slug}), data)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_who_may_read_make_and_download_reports(client, dataset, role):
+    partnership, version = dataset
+    run, _ = make(partnership, version, kind="action_plan")
+    client.force_login(user_with(role, partnership))
+    readers, makers = PARTNERSHIP_WORKERS, PLAN_EDITORS
+    slug = partnership.slug
+    assert client.get(reverse("reports:reportrun_list", kwargs={"partnership": slug})).status_code == (
+        200 if role in readers else 403)
+    assert client.get(run.get_absolute_url()).status_code == (200 if role in readers else 404)
+    assert client.get(reverse("reports:reportrun_add", kwargs={"partnership": slug})).status_code == (
+        200 if role in makers else 403)
+    assert client.get(reverse("reports:reporttemplate_list", kwargs={"partnership": slug})).status_code == (
+        200 if role in makers else 403)
+    status = reverse("reports:reportrun_status", kwargs={"partnership": slug, "pk": run.pk})
+    assert client.get(status).status_code == (200 if role in readers else 404)
+    before = AccessLog.objects.filter(event="download").count()
+    response = client.get(reverse("reports:reportrun_download", kwargs={"partnership": slug, "pk": run.pk, "fmt": "pdf"}))
+    if role in readers:
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+        assert AccessLog.objects.filter(event="download").count() == before + 1
+    else:
+        assert response.status_code == 404
+        assert AccessLog.objects.filter(event="download").count() == before
+
+
+def test_another_partnerships_report_answers_404(client, dataset):
+    partnership, version = dataset
+    run, _ = make(partnership, version, kind="action_plan")
+    from prevent_hub.core.testing.factories import PartnershipFactory
+
+    other = PartnershipFactory(slug="bravo")
+    client.force_login(user_with(Role.COORDINATOR, other))
+    assert client.get(reverse("reports:reportrun_detail", kwargs={"partnership": "bravo", "pk": run.pk})).status_code == 404
+    assert client.get(reverse("reports:reportrun_download", kwargs={"partnership": "bravo", "pk": run.pk,
+                                                                    "fmt": "docx"})).status_code == 404
+    assert not ReportFile.objects.filter(partnership=other).exists()
+    assert Organisation.objects.filter(partnership=partnership).exists()
+    assert PlanVersion.objects.filter(partnership=partnership).exists()

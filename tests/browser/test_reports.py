@@ -1,0 +1,41 @@
+"""The reports pages in a real browser: axe on the list, the request form (and its errors), a report's
+page while it is being made and once ready, and the template upload."""
+import datetime as dt
+
+import pytest
+
+from prevent_hub.core.roles import Role
+from prevent_hub.core.testing.factories import UserFactory
+from prevent_hub.directory.demo import load_warwickshire
+from prevent_hub.plans.demo import load_warwickshire_plan
+from prevent_hub.reports import services
+
+from .conftest import run_axe
+from .test_journeys import sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_reports_pages_pass_axe(page, live_server):
+    partnership, _ = load_warwickshire()
+    version = load_warwickshire_plan(partnership)
+    coordinator = UserFactory(email="coordinator@example.test", roles=[(partnership, Role.COORDINATOR)])
+    waiting = services.report_request(actor=None, partnership=partnership, kind="quarterly", as_of=dt.date(2018, 1, 15),
+                                      plan_version=version)
+    ready = services.report_request(actor=None, partnership=partnership, kind="action_plan", as_of=dt.date(2018, 1, 15),
+                                    plan_version=version)
+    services.report_generate(ready.pk)
+    sign_in(page, live_server.url, coordinator)
+    base = f"{live_server.url}/p/warwickshire"
+    failures = {}
+    for path in ("/reports/", "/reports/new/", f"/reports/{waiting.pk}/", f"/reports/{ready.pk}/",
+                 "/report-templates/", "/report-templates/add/"):
+        response = page.goto(base + path)
+        assert response.status == 200, path
+        failures[path] = run_axe(page)
+    page.goto(base + "/reports/new/")
+    page.get_by_role("button", name="Make the report").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    failures["new report (errors)"] = run_axe(page)
+    assert {k: v for k, v in failures.items() if v} == {}
+    assert page.foreign_requests == []
