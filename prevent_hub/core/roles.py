@@ -95,7 +95,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(CASE_TEAM, "insights.view_referral", "insights.export_referral", "insights.delete_referral"),
     # Reports: the partnership and its boards read them; coordinators make them and keep the Word template.
     **_grant(PARTNERSHIP_WORKERS, "reports.view_reportrun"),
-    **_grant(PLAN_EDITORS, "reports.add_reportrun", "reports.delete_reportrun",
+    **_grant(PLAN_EDITORS, "reports.add_reportrun",
              *(f"reports.{a}_reporttemplate" for a in ("view", "add", "delete"))),
     # Change history of ordinary records is visible to those who can edit them.
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),

@@ -32,7 +32,7 @@ class ComplianceRow:
         return round(100 * self.attended / self.meetings) if self.meetings else None
 
 
-def attendance_compliance(partnership, as_of: dt.date) -> dict:
+def attendance_compliance(partnership, as_of: dt.date, recorded_before=None) -> dict:
     """Strategy Group attendance per organisation over the last four quarters, with no-lead flags.
 
     Every specified authority is listed, and every other organisation that attended or
@@ -45,8 +45,10 @@ def attendance_compliance(partnership, as_of: dt.date) -> dict:
     ).exclude(status=MeetingStatus.CANCELLED)
     dates = {m.pk: m.starts_at.date() for m in meetings.only("pk", "starts_at")}
     attended: dict[int, set[int]] = {}
-    for org_id, meeting_id in Attendance.objects.filter(meeting__in=meetings, status__in=ATTENDED).values_list(
-            "organisation", "meeting"):
+    registers = Attendance.objects.filter(meeting__in=meetings, status__in=ATTENDED)
+    if recorded_before is not None:  # a report as of a day counts the registers entered by then
+        registers = registers.filter(created_at__lt=recorded_before)
+    for org_id, meeting_id in registers.values_list("organisation", "meeting"):
         attended.setdefault(org_id, set()).add(meeting_id)
     # An organisation is measured against the meetings held while it had a seat (all of them
     # when its seat has no dates, or when it has no seat but is a specified authority).

@@ -4,7 +4,7 @@ Every chart is drawn from a table exactly as the reader may see it: a hidden fig
 only its label ("<5" or "[c]"). A chart never shows more than its table.
 """
 import io
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from .disclosure import Shown
 
@@ -46,7 +46,7 @@ def svg(title: str, chart: list[dict]) -> bytes:
     row_height, label_width, bar_width = 28, 260, 360
     height = 40 + row_height * len(chart)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + bar_width + 90}" height="{height}" '
-             f'role="img" aria-label="{escape(title)}" font-family="Arial, Helvetica, sans-serif" font-size="13">',
+             f'role="img" aria-label={quoteattr(title)} font-family="Arial, Helvetica, sans-serif" font-size="13">',
              f"<title>{escape(title)}</title>",
              f'<text x="0" y="18" font-size="15" font-weight="bold">{escape(title)}</text>']
     for index, bar in enumerate(chart):
@@ -76,7 +76,7 @@ def png(title: str, chart: list[dict]) -> bytes:
         positions = range(len(labels))
         axes.barh(positions, values, color="#1d70b8")
         axes.set_yticks(list(positions), labels)
-        widest = max(values) or 1
+        widest = max(values, default=0) or 1
         for position, value, text in zip(positions, values, texts, strict=True):
             axes.text(value + widest * 0.01, position, text, va="center", fontsize=9)
         axes.set_title(title, loc="left", fontsize=12, fontweight="bold")

@@ -38,13 +38,25 @@ def threshold() -> int:
     return settings.STATS_SUPPRESSION_THRESHOLD
 
 
-def _sources(partnership):
-    """Both sources of referral-level records, with the same field names."""
+def _sources(partnership, as_of=None):
+    """Both sources of referral-level records, with the same field names; with ``as_of``, only referrals
+    made by that day and recorded by its end (so a report as of a past day can be made again)."""
     from prevent_hub.channel.selectors import deidentified_queryset
 
     imported = (Referral.objects.filter(partnership=partnership)
                 .annotate(month=ExtractMonth("referral_date"), stage_reached=F("stage")))
-    return [imported, deidentified_queryset(partnership)]
+    channel = deidentified_queryset(partnership)
+    if as_of is not None:
+        end = _end_of(as_of)
+        imported = imported.filter(referral_date__lte=as_of, created_at__lt=end)
+        channel = channel.filter(received_on__lte=as_of, created_at__lt=end)
+    return [imported, channel]
+
+
+def _end_of(day):
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
 def district_name(text) -> str:
@@ -86,11 +98,12 @@ class Report:
                 "national_source": self.national_release}
 
 
-def statistics_report(partnership, year: int, *, unsuppressed: bool) -> Report:
-    """Every table the statistics page shows for the financial year starting in April ``year``."""
+def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None) -> Report:
+    """Every table the statistics page shows for the financial year starting in April ``year``
+    (as it stood at the end of ``as_of``, if given)."""
     t = threshold()
     hide = not unsuppressed
-    sources = _sources(partnership)
+    sources = _sources(partnership, as_of)
     dims = categories.dimensions()
     report = Report(partnership, year, unsuppressed, t)
     national = categories.national_figures().get(year, {})
@@ -100,7 +113,8 @@ def statistics_report(partnership, year: int, *, unsuppressed: bool) -> Report:
     # One query per source: months and stages, this year and last (monthly grid, quarters, funnel).
     by_month = _count(sources, ("financial_year", "month", "stage_reached"), financial_year__in=(year - 1, year))
     hand = {(c.month.year if c.month.month >= 4 else c.month.year - 1, c.month.month): c
-            for c in MonthlyCount.objects.filter(partnership=partnership)}
+            for c in MonthlyCount.objects.filter(partnership=partnership, **(
+                {"month__lte": as_of, "created_at__lt": _end_of(as_of)} if as_of else {}))}
     months = {fy: {m: sum(n for (y, mm, _), n in by_month.items() if y == fy and mm == m)
                    + (hand[(fy, m)].referrals if (fy, m) in hand else 0) for m in MONTHS} for fy in (year - 1, year)}
 
@@ -136,7 +150,7 @@ def statistics_report(partnership, year: int, *, unsuppressed: bool) -> Report:
     by_hand_total = sum(c.referrals for (fy, _), c in hand.items() if fy == year)
     # Every district the partnership has ever recorded, in alphabetical order, so that a district's
     # row (or its place in the list) never says it had referrals this year.
-    districts = sorted(set(_count(sources, ("district",)).keys()) - {("",)})
+    districts = sorted(set(_count(_sources(partnership), ("district",)).keys()) - {("",)})
     for key, title in BREAKDOWNS:
         counts = Counter()
         for values, n in groups.items():

@@ -27,33 +27,48 @@ class Content:
     blocks: list[Block] = field(default_factory=list)
 
     def heading(self, text, level=1):
-        self.blocks.append(Block("heading", text, level=level))
+        self.blocks.append(Block("heading", clean(text), level=level))
 
     def paragraph(self, text):
-        self.blocks.append(Block("paragraph", text))
+        self.blocks.append(Block("paragraph", clean(text)))
 
     def bullets(self, items):
         if items:
-            self.blocks.append(Block("bullets", items=list(items)))
+            self.blocks.append(Block("bullets", items=[clean(item) for item in items]))
 
     def table(self, columns, rows, sheet, empty="None."):
         if rows:
-            self.blocks.append(Block("table", columns=list(columns), rows=[[str(c) for c in r] for r in rows], sheet=sheet))
+            self.blocks.append(Block("table", columns=list(columns), rows=[[clean(c) for c in r] for r in rows],
+                                     sheet=sheet))
         else:
             self.paragraph(empty)
 
     def chart(self, title, bars):
         """A bar chart; its figures are always also in a table beside it (the alt text says where)."""
-        self.blocks.append(Block("chart", text=title, bars=bars))
+        if bars:
+            self.blocks.append(Block("chart", text=title, bars=bars))
 
     def tables(self) -> list[Block]:
         return [b for b in self.blocks if b.kind == "table"]
+
+
+def clean(value) -> str:
+    """Text fit for Word and PDF: line and paragraph breaks kept, other control characters dropped."""
+    text = str(value).replace("\x0b", "\n").replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32)
 
 
 def _bars(pairs):
     widest = max((value for _, value, _ in pairs if value), default=0) or 1
     return [{"label": label, "value": value, "text": text, "width": 0 if value is None else round(100 * value / widest)}
             for label, value, text in pairs]
+
+
+def _end_of(day: dt.date):
+    """The end of ``day``: a report as of a day shows only what had been recorded by then."""
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
 def _date(day) -> str:
@@ -78,8 +93,9 @@ def _plan_section(doc, version, as_of, *, since_last_quarter=True):
     doc.heading("Exceptions and mitigations", 2)
     exceptions = [s for s in states if s.rag in ("red", "amber")]
     mitigations = {}
-    for state in exceptions:
-        latest = max(state.action.mitigations.all(), key=lambda m: m.created_at, default=None)
+    for state in exceptions:  # only mitigations recorded by the end of the day the report is as of
+        latest = max((m for m in state.action.mitigations.all() if m.created_at < _end_of(as_of)),
+                     key=lambda m: m.created_at, default=None)
         mitigations[state.action.pk] = f"{latest.text} ({latest.owner_text}, by {_date(latest.due_date)})" if latest else ""
     doc.table(["Ref", "Key action", "Status", "Why", "Mitigation"],
               [[s.action.ref, s.action.text, s.status_label, s.reason, mitigations[s.action.pk]] for s in exceptions],
@@ -98,10 +114,10 @@ def _plan_section(doc, version, as_of, *, since_last_quarter=True):
     return data
 
 
-def _training_section(doc, partnership, start, end, title="Training"):
+def _training_section(doc, partnership, start, end, title="Training", as_of=None):
     from prevent_hub.training.selectors import coverage
 
-    data = coverage(partnership, start, end)
+    data = coverage(partnership, start, end, recorded_before=_end_of(as_of or end))
     doc.heading(title)
     doc.paragraph(f"{data['total']:,} people trained from {_date(start)} to {_date(end)} (attendances and e-learning "
                   "completions).")
@@ -112,10 +128,11 @@ def _training_section(doc, partnership, start, end, title="Training"):
     return data
 
 
-def _referral_section(doc, partnership, year, national: bool):
+def _referral_section(doc, partnership, year, national: bool, as_of=None):
     from prevent_hub.insights.selectors import statistics_report
 
-    report = statistics_report(partnership, year, unsuppressed=False)  # reports leave the panel: always protected
+    # Reports leave the panel: always protected. Only referrals made and recorded by the as-of day.
+    report = statistics_report(partnership, year, unsuppressed=False, as_of=as_of)
     doc.heading(f"Referrals, {report.year_label}")
     doc.paragraph(f"Counts below {report.threshold} are shown as \"<{report.threshold}\", and some others as \"[c]\" "
                   "so that a small number cannot be worked out.")
@@ -148,7 +165,7 @@ def _pct(value, sign=True) -> str:
 def _attendance_section(doc, partnership, as_of):
     from prevent_hub.governance.selectors import attendance_compliance
 
-    data = attendance_compliance(partnership, as_of)
+    data = attendance_compliance(partnership, as_of, recorded_before=_end_of(as_of))
     doc.heading("Strategy Group attendance")
     doc.paragraph(f"{data['meetings']} meetings from {_date(data['start'])} to {_date(min(data['end'], as_of))}.")
     doc.table(["Organisation", "Attended", "Meetings", "Rate", "Prevent lead"],
@@ -156,16 +173,18 @@ def _attendance_section(doc, partnership, as_of):
                 "None named" if r.no_lead else ""] for r in data["rows"]], "Attendance")
 
 
-def _calendar_section(doc, partnership, start, end):
+def _calendar_section(doc, partnership, start, end, as_of):
     from prevent_hub.governance.choices import MeetingStatus
     from prevent_hub.governance.models import Meeting, Obligation
 
     doc.heading("Coming up")
+    known = _end_of(as_of)
     items = [[_date(o.due_date), o.title, o.group.name if o.group else ""] for o in
-             Obligation.objects.filter(partnership=partnership, due_date__gte=start, due_date__lte=end)
-             .select_related("group").order_by("due_date")]
+             Obligation.objects.filter(partnership=partnership, due_date__gte=start, due_date__lte=end,
+                                       created_at__lt=known).select_related("group").order_by("due_date")]
     items += [[_date(m.starts_at.date()), f"{m.group} meets", m.location] for m in
-              Meeting.objects.filter(partnership=partnership, starts_at__date__gte=start, starts_at__date__lte=end)
+              Meeting.objects.filter(partnership=partnership, starts_at__date__gte=start, starts_at__date__lte=end,
+                                     created_at__lt=known)
               .exclude(status=MeetingStatus.CANCELLED).select_related("group").order_by("starts_at")]
     doc.table(["Date", "What", "Group or where"], items, "Calendar", empty="Nothing is due in the next quarter.")
 
@@ -177,15 +196,15 @@ def quarterly(partnership, version, as_of: dt.date, *, progress=lambda *_: None)
     if version is not None:
         _plan_section(doc, version, as_of)
     progress(35, "Training")
-    _training_section(doc, partnership, period.start, min(period.end, as_of), "Training this quarter")
+    _training_section(doc, partnership, period.start, min(period.end, as_of), "Training this quarter", as_of)
     progress(55, "Referrals")
     from prevent_hub.insights.categories import financial_year
 
-    _referral_section(doc, partnership, financial_year(as_of), national=False)
+    _referral_section(doc, partnership, financial_year(as_of), national=False, as_of=as_of)
     progress(75, "Governance")
     _attendance_section(doc, partnership, as_of)
     following = schedule.period_containing(period.end + dt.timedelta(days=1), partnership.year_start_month)
-    _calendar_section(doc, partnership, as_of + dt.timedelta(days=1), following.end)
+    _calendar_section(doc, partnership, as_of + dt.timedelta(days=1), following.end, as_of)
     return doc
 
 
@@ -193,7 +212,9 @@ def annual(partnership, version, as_of: dt.date, *, progress=lambda *_: None) ->
     start = dt.date(as_of.year if as_of.month >= partnership.year_start_month else as_of.year - 1,
                     partnership.year_start_month, 1)
     end = dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
-    doc = Content(f"Prevent annual report {start.year}/{(start.year + 1) % 100:02d}",
+    from .services import year_label
+
+    doc = Content(f"Prevent annual report {year_label(start)}",
                   f"{partnership.name}, for the Safer Communities and safeguarding boards. Figures as of {_date(as_of)}.")
     progress(10, "Action plan")
     if version is not None:
@@ -202,16 +223,17 @@ def annual(partnership, version, as_of: dt.date, *, progress=lambda *_: None) ->
         for theme, actions in _themes(version):
             doc.heading(f"{theme.number}. {theme.title}", 3)
             doc.bullets(sorted({outcome for action in actions for outcome in action.outcomes}))
-        later = version.plan.versions.filter(year_start__gt=version.year_start or 0).order_by("year_start").first()
+        later = (version.plan.versions.filter(year_start__gt=version.year_start or 0, created_at__lt=_end_of(as_of))
+                 .order_by("year_start").first())
         doc.heading("The plan refresh", 2)
         doc.paragraph(f"The plan was refreshed into {later.label}, with {later.actions.count()} actions." if later else
                       "The plan has not yet been refreshed for the next year.")
     progress(35, "Training")
-    _training_section(doc, partnership, start, min(end, as_of), "Training this year")
+    _training_section(doc, partnership, start, min(end, as_of), "Training this year", as_of)
     progress(55, "Referrals")
     from prevent_hub.insights.categories import financial_year
 
-    _referral_section(doc, partnership, financial_year(min(end, as_of)), national=True)
+    _referral_section(doc, partnership, financial_year(min(end, as_of)), national=True, as_of=as_of)
     progress(75, "Membership and attendance")
     _attendance_section(doc, partnership, as_of)
     return doc

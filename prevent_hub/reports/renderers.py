@@ -77,7 +77,12 @@ def pdf_bytes(content: Content, partnership) -> bytes:
             blocks.append(block)
     html = render_to_string("reports/pdf.html", {"content": content, "blocks": blocks, "partnership": partnership,
                                                  "made": timezone.localtime()})
-    return weasyprint.HTML(string=html).write_pdf()
+    return weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+
+
+def _refuse_fetch(url, *args, **kwargs):
+    """The PDF is made from our own HTML alone: it never fetches anything, anywhere."""
+    raise ValueError(f"The report does not load {url!r}.")
 
 
 def xlsx_bytes(content: Content, run) -> bytes:

@@ -1,6 +1,7 @@
 """Asking for a report, and making it (in the background worker): each is a stored, change-logged version."""
 import datetime as dt
 import hashlib
+import io
 import logging
 
 from django.db import transaction
@@ -22,6 +23,11 @@ log = logging.getLogger("prevent_hub.reports")
 
 class ReportError(Exception):
     """A report that cannot be asked for as it stands; the message says why."""
+
+
+def year_label(start: dt.date) -> str:
+    """2018 for a year starting in January, 2018/19 for one starting later."""
+    return str(start.year) if start.month == 1 else f"{start.year}/{(start.year + 1) % 100:02d}"
 
 
 def period_of(kind: str, partnership, as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -47,10 +53,16 @@ def report_request(*, actor, partnership, kind: str, as_of: dt.date, plan_versio
         raise ReportError(_("Choose a template of this partnership."))
     if template is None:
         template = ReportTemplate.objects.filter(partnership=partnership, is_default=True).order_by("-created_at").first()
+    if plan_version is None and kind != ReportKind.ACTION_PLAN:
+        from prevent_hub.plans.models import PlanVersion
+
+        # The plan in force: the latest version issued by the as-of day.
+        plan_version = (PlanVersion.objects.filter(partnership=partnership, created_at__lt=dt.datetime.combine(
+            as_of + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)).order_by("-year_start", "-pk").first())
     start, end = period_of(kind, partnership, as_of)
     title = {ReportKind.QUARTERLY: _("Prevent Officer update %(label)s") % {
                  "label": schedule.period_containing(as_of, partnership.year_start_month).label},
-             ReportKind.ANNUAL: _("Annual report %(year)s/%(next)02d") % {"year": start.year, "next": (start.year + 1) % 100},
+             ReportKind.ANNUAL: _("Annual report %(year)s") % {"year": year_label(start)},
              ReportKind.ACTION_PLAN: str(plan_version) + (f" – {tag}" if tag else "") if plan_version else ""}[kind]
     run = object_create(actor=actor, instance=ReportRun(
         partnership=partnership, kind=kind, title=f"{title} (as of {as_of:%-d %B %Y})"[:255], as_of=as_of,
@@ -78,10 +90,12 @@ def _set(run, **changes):
 
 def report_generate(run_id: int) -> ReportRun:
     """Make every file of a report. Progress is written as it goes, so the page can show it."""
-    run = ReportRun.objects.select_related("partnership", "plan_version__plan", "template").get(pk=run_id)
-    if run.status == RunStatus.DONE:
-        return run
-    _set(run, status=RunStatus.RUNNING, progress=1, step=_("Starting"), error="")
+    with transaction.atomic():  # one worker per report: a second finds it taken and leaves it
+        run = (ReportRun.objects.select_for_update(of=("self",))
+               .select_related("partnership", "plan_version__plan", "template").get(pk=run_id))
+        if run.status != RunStatus.QUEUED:
+            return run
+        _set(run, status=RunStatus.RUNNING, progress=1, step=_("Starting"), error="")
 
     def progress(percent, step):
         ReportRun.objects.filter(pk=run.pk).update(progress=percent, step=step)
@@ -113,21 +127,45 @@ def build(run, progress=lambda *_: None):
     return builders.action_plan(run.partnership, run.plan_version, run.tag, progress=progress)
 
 
+# Parts a template may not bring into board papers: code, embedded objects and other files' content.
+FORBIDDEN_RELATIONSHIPS = ("vbaProject", "oleObject", "aFChunk", "attachedTemplate", "package", "control")
+
+
+def template_problem(data: bytes, document) -> str:
+    """Why a Word file cannot be a template, or "". Reports go to boards: nothing in them may reach out."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for entry in archive.infolist():
+            if b"<!doctype" in archive.read(entry).lower():
+                return _("The template contains a document type declaration, which is not allowed.")
+    for part in document.part.package.iter_parts():
+        for rel in part.rels.values():
+            if rel.is_external:
+                return _("The template links to something outside the file (%(target)s); remove the link and "
+                         "upload it again.") % {"target": rel.target_ref[:100]}
+            if any(name in rel.reltype for name in FORBIDDEN_RELATIONSHIPS):
+                return _("The template contains macros, embedded objects or a link to another template, which "
+                         "are not allowed.")
+    return ""
+
+
 @transaction.atomic
 def template_upload(*, actor, partnership, name: str, filename: str, data: bytes) -> ReportTemplate:
     """Keep a partnership's Word template (checked by the form as a .docx by name and content) once it
-    opens as a Word document and unpacks within limits."""
-    import io
-
+    opens as a Word document, unpacks within limits and carries nothing that reaches outside it."""
     import docx
 
     from prevent_hub.core import tabular
 
     try:
         tabular._check_zip(data)  # the same guard as spreadsheet uploads: no zip bombs
-        docx.Document(io.BytesIO(data))
+        document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx says "not a Word file" in many ways
         raise ReportError(_("This is not a Word document that can be used as a template.")) from error
+    problem = template_problem(data, document)
+    if problem:
+        raise ReportError(problem)
     ReportTemplate.objects.filter(partnership=partnership, is_default=True).update(is_default=False)
     return object_create(actor=actor, instance=ReportTemplate(partnership=partnership, name=name, filename=filename,
                                                               content=data, is_default=True))

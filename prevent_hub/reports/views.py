@@ -34,7 +34,7 @@ run_views = ModelViews(
                                                                                      f"{r.period_end:%-d %B %Y}"),
              ("Action plan", "plan_version"), ("Only actions tagged", "tag"), ("Word template", "template"),
              ("Asked for by", "requested_by"), ("Status", "get_status_display")),
-    only=("list", "detail", "delete", "history"), extra_routes=("add",),
+    only=("list", "detail", "history"), extra_routes=("add",),  # every version is kept: no delete
 )
 template_views = ModelViews(
     model=ReportTemplate, table=tables.template_table,

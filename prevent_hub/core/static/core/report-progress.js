@@ -5,11 +5,13 @@ if (panel) {
   const statusUrl = panel.getAttribute("data-report-progress");
   const message = panel.querySelector("[data-report-message]");
   const ready = panel.querySelector("[data-report-ready]");
+  let wait = 3000;
   const poll = async () => {
     try {
       const response = await fetch(statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (!response.ok) return;
+      if (!response.ok) throw new Error(`status ${response.status}`);
       const state = await response.json();
+      wait = 3000;
       if (state.status === "done" || state.status === "failed") {
         message.textContent = state.status === "done" ? "The report is ready." : "The report could not be made.";
         ready.hidden = false;
@@ -17,9 +19,9 @@ if (panel) {
       }
       message.textContent = `Being made: ${state.progress}% (${state.step || "waiting for the worker"}).`;
     } catch (error) {
-      return;
+      wait = Math.min(wait * 2, 60000); // the server may be restarting: keep asking, less often
     }
-    window.setTimeout(poll, 3000);
+    window.setTimeout(poll, wait);
   };
   window.setTimeout(poll, 3000);
 }

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from prevent_hub.core.progress import ProgressBar
+from prevent_hub.plans import schedule
 
 SLUG = "bench-reports"
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             version = self._load(partnership)
             from prevent_hub.reports import content, renderers
 
-            as_of = dt.date(2024, 11, 15)
+            as_of = timezone.localdate()  # everything below was entered just now, and is dated up to today
             timings = {"content": [], "docx": [], "pdf": []}
             for _ in range(options["runs"]):
                 start = time.perf_counter()
@@ -92,13 +93,13 @@ class Command(BaseCommand):
                    outcomes=["An outcome"], tags=["OFOF"] if n % 5 == 0 else []) for n in range(40)])
         Timescale.objects.bulk_create([Timescale(partnership=partnership, action=a, kind="cadence", text="Quarterly",
                                                  cadence="quarterly", position=0) for a in actions])
+        today = timezone.localdate()
+        current = schedule.period_containing(today, partnership.year_start_month).start
         with ProgressBar(40 * 40, "Quarterly updates", stream=self.stderr) as bar:
             updates = []
             for action in actions:
-                for quarter in range(40):
-                    start = dt.date(2015 + quarter // 4, 4 + 3 * (quarter % 4) if quarter % 4 < 3 else 1, 1)
-                    if quarter % 4 == 3:
-                        start = dt.date(2016 + quarter // 4, 1, 1)
+                for quarter in range(40):  # ten years of quarters, back from this one
+                    start = schedule.add_months(current, -3 * quarter)
                     updates.append(ProgressUpdate(partnership=partnership, action=action, period_start=start,
                                                   status=rnd.choice(["on_track", "at_risk", "off_track", "complete"]),
                                                   rag=rnd.choice(["green", "amber", "red"]), narrative="Progress.",
@@ -108,14 +109,14 @@ class Command(BaseCommand):
         group = Group.objects.create(partnership=partnership, name="Strategy Group", kind="strategy_group")
         meetings = Meeting.objects.bulk_create([Meeting(
             partnership=partnership, group=group, status="held",
-            starts_at=timezone.make_aware(dt.datetime(2015 + n // 22, 1 + (n % 22) // 2, 1 + 14 * (n % 2), 10)))
+            starts_at=timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=16 * n + 1), dt.time(10))))
             for n in range(220)])
         Attendance.objects.bulk_create([Attendance(partnership=partnership, meeting=m, organisation=o,
                                                    status=rnd.choice(["present", "apologies", "absent"]))
                                         for m in meetings for o in organisations[:40]], batch_size=5000)
         course = Course.objects.create(partnership=partnership, name="Prevent awareness", level="awareness")
         sessions = TrainingSession.objects.bulk_create([TrainingSession(
-            partnership=partnership, course=course, date=dt.date(2015, 1, 1) + dt.timedelta(days=n % 3650))
+            partnership=partnership, course=course, date=today - dt.timedelta(days=n % 3650))
             for n in range(5000)])
         with ProgressBar(110_000, "Training attendances", stream=self.stderr) as bar:
             HeadCount.objects.bulk_create([HeadCount(partnership=partnership, session=sessions[n % 5000],
@@ -123,9 +124,10 @@ class Command(BaseCommand):
                                            for n in range(110_000)], batch_size=5000)
             bar.advance(110_000)
         with ProgressBar(70_000, "Referrals", stream=self.stderr) as bar:
+            days = [today - dt.timedelta(days=rnd.randrange(3650)) for _ in range(70_000)]
             Referral.objects.bulk_create([Referral(
-                partnership=partnership, reference=f"B{n}", referral_date=dt.date(2015 + n % 10, 4, 1)
-                + dt.timedelta(days=rnd.randrange(365)), financial_year=2015 + n % 10,
+                partnership=partnership, reference=f"B{n}", referral_date=days[n],
+                financial_year=days[n].year if days[n].month >= 4 else days[n].year - 1,
                 sector=rnd.choice(["education", "police", "health", "local_authority"]), age_band="21_30",
                 gender="male", concern=rnd.choice(["islamist", "extreme_right_wing", "other"]), district="North",
                 stage=rnd.choice(["no_further_action", "signposted", "discussed_at_panel", "adopted"]))
