@@ -55,9 +55,12 @@ class ModelImporter:
     def max_bytes(self) -> int:
         return settings.DIRECTORY_IMPORT_MAX_BYTES
 
+    def max_rows(self) -> int:
+        return 50_000
+
     def check(self, data: bytes, filename: str, partnership, mapping=None) -> ImportResult:
         try:
-            table = tabular.read_table(data, filename, max_bytes=self.max_bytes())
+            table = tabular.read_table(data, filename, max_bytes=self.max_bytes(), max_rows=self.max_rows())
         except tabular.TableError as error:
             return ImportResult(problem=str(error))
         validation = self.spec.validate(table, mapping=mapping)

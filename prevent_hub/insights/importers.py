@@ -44,24 +44,8 @@ class ReferralImporter(ModelImporter):
     def max_bytes(self) -> int:
         return MAX_BYTES
 
-    def check(self, data: bytes, filename: str, partnership, mapping=None) -> ImportResult:
-        try:
-            table = tabular.read_table(data, filename, max_bytes=self.max_bytes(), max_rows=MAX_ROWS)
-        except tabular.TableError as error:
-            return ImportResult(problem=str(error))
-        validation = self.spec.validate(table, mapping=mapping)
-        result = ImportResult(errors=list(validation.errors), warnings=list(validation.warnings))
-        if any(e.row == 1 for e in result.errors):
-            return result
-        context = self.load_context(partnership, validation.rows)
-        for row in validation.rows:
-            try:
-                result.rows.append(self.plan(row, context, partnership))
-            except RowProblem as problem:
-                result.errors.append(tabular.CellError(row.number, problem.column, problem.message))
-        order = {c.label: i for i, c in enumerate(self.spec.columns)}
-        result.errors.sort(key=lambda e: (e.row, order.get(e.column, 99)))
-        return result
+    def max_rows(self) -> int:
+        return MAX_ROWS
 
     def load_context(self, partnership, rows):
         wanted = sorted({str(row.data.get("reference", "")).strip().lower() for row in rows})
