@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.views import View
 
 from prevent_hub.core.generic import ModelViews, PartnershipMixin
+from prevent_hub.core.permissions import has_perm
 
 from . import filtersets, forms, importers, tables
 from .models import GlossaryTerm, Organisation, Partnership, Person, PreventLead
@@ -19,6 +20,9 @@ class PartnershipDetailView(PartnershipMixin, View):
             "partnership": self.partnership,
             "sectors": sector_summary(self.partnership),
             "without_lead": specified_authorities_without_lead(self.partnership),
+            # Any partner can refer; the Channel pages themselves are for the case team.
+            "can_refer": has_perm(request.user, "channel.add_case", self.partnership),
+            "has_requests": has_perm(request.user, "channel.respond_informationrequest", self.partnership),
         }
         return render(request, "directory/partnership_detail.html", context)
 

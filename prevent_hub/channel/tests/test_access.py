@@ -265,3 +265,13 @@ def test_outsiders_are_refused_every_channel_page_with_every_method_and_nothing_
                 continue  # a board member is a partner too: they may refer
             assert response.status_code in (403, 404, 405), (role, name, method, response.status_code)
         assert row_counts() == before, (role, name)
+
+
+def test_every_partner_finds_the_referral_form_on_the_overview_and_only_the_case_team_the_cases(client, channel_world):
+    world = channel_world
+    for role in (Role.PREVENT_LEAD, Role.BOARD_VIEWER, Role.CHANNEL_CHAIR):
+        client.force_login(world.users[role])
+        page = client.get(world.a.get_absolute_url()).content.decode()
+        assert reverse("channel:referral_create", kwargs={"partnership": "alpha"}) in page
+        case_list = reverse("channel:case_list", kwargs={"partnership": "alpha"})
+        assert (f'href="{case_list}"' in page) == (role in CASE_TEAM)  # the navigation's "Channel"
