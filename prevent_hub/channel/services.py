@@ -71,10 +71,7 @@ class CaseError(Exception):
 
 
 def _years_after(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+    return _months_after(day, 12 * years)
 
 
 def _months_after(day: dt.date, months: int) -> dt.date:

@@ -23,7 +23,7 @@ from prevent_hub.core.permissions import has_perm
 
 from . import documents, forms, selectors, services, tables, workflow
 from .choices import ApprovalKind, ApprovalStatus, Stage
-from .models import Approval, CaseAssignment, ChannelFeedback, InformationRequest, Review, RetentionRule, VafFactor
+from .models import Approval, CaseAssignment, ChannelFeedback, RetentionRule, Review, VafFactor
 from .workflow import WorkflowError
 
 PURPOSES_KEY = "channel_purposes"
@@ -32,7 +32,7 @@ NEW_LINK_KEY = "channel_new_link"
 
 
 def error_summary(forms_shown, errors=()) -> dict:
-    """Context for the page's one error summary (channel/_errors.html)."""
+    """Context for the page's one error summary (govuk/includes/service_errors.html)."""
     return {"errors": list(errors), "error_forms": forms_shown,
             "error_forms_have_errors": any(f.is_bound and f.errors for f in forms_shown)}
 

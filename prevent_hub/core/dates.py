@@ -33,3 +33,8 @@ def as_of_from(request) -> dt.date:
                        % {"first": EARLIEST.year, "last": LATEST.year})
         return timezone.localdate()
     return day
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The first moment after ``day`` (local time): "as of a day" means entered before this."""
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Count, F
 from django.db.models.functions import ExtractMonth
 
+from prevent_hub.core.dates import end_of_day
 from prevent_hub.core.permissions import has_perm
 
 from . import categories
@@ -47,16 +48,11 @@ def _sources(partnership, as_of=None):
                 .annotate(month=ExtractMonth("referral_date"), stage_reached=F("stage")))
     channel = deidentified_queryset(partnership)
     if as_of is not None:
-        end = _end_of(as_of)
+        end = end_of_day(as_of)
         imported = imported.filter(referral_date__lte=as_of, created_at__lt=end)
         channel = channel.filter(received_on__lte=as_of, created_at__lt=end)
     return [imported, channel]
 
-
-def _end_of(day):
-    from django.utils import timezone
-
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
 def district_name(text) -> str:
@@ -81,7 +77,6 @@ class Report:
     tables: list[Shown] = field(default_factory=list)
     funnel: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
-    charts: dict = field(default_factory=dict)
     national_release: str = ""
 
     @property
@@ -114,7 +109,7 @@ def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None)
     by_month = _count(sources, ("financial_year", "month", "stage_reached"), financial_year__in=(year - 1, year))
     hand = {(c.month.year if c.month.month >= 4 else c.month.year - 1, c.month.month): c
             for c in MonthlyCount.objects.filter(partnership=partnership, **(
-                {"month__lte": as_of, "created_at__lt": _end_of(as_of)} if as_of else {}))}
+                {"month__lte": as_of, "created_at__lt": end_of_day(as_of)} if as_of else {}))}
     months = {fy: {m: sum(n for (y, mm, _), n in by_month.items() if y == fy and mm == m)
                    + (hand[(fy, m)].referrals if (fy, m) in hand else 0) for m in MONTHS} for fy in (year - 1, year)}
 

@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from django.db.models import F
-from django.utils import timezone
 
+from prevent_hub.core.dates import end_of_day
 from prevent_hub.directory.models import Organisation, Person
 
 from . import schedule
@@ -187,7 +187,7 @@ def tracked_actions(version, as_of) -> list[ActionState]:
     from .models import ActionOwner, CheckpointRecord, ProgressUpdate, Timescale
 
     partnership = version.partnership
-    snapshot = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
+    snapshot = end_of_day(as_of)
     window = schedule.version_window(version.year_start, partnership.year_start_month) or (
         dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year + 1, 12, 31))
     period = schedule.period_containing(as_of, partnership.year_start_month)

@@ -5,7 +5,10 @@ referral figures through the statistics' disclosure control: reports go to board
 import datetime as dt
 from dataclasses import dataclass, field
 
+from prevent_hub.core.dates import end_of_day
 from prevent_hub.plans import schedule
+
+from .choices import ReportKind
 
 
 @dataclass
@@ -58,17 +61,24 @@ def clean(value) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32)
 
 
+def year_label(start: dt.date) -> str:
+    """2018 for a year starting in January, 2018/19 for one starting later."""
+    return str(start.year) if start.month == 1 else f"{start.year}/{(start.year + 1) % 100:02d}"
+
+
+def period_of(kind: str, partnership, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    if kind == ReportKind.QUARTERLY:
+        period = schedule.period_containing(as_of, partnership.year_start_month)
+        return period.start, period.end
+    start = dt.date(as_of.year if as_of.month >= partnership.year_start_month else as_of.year - 1,
+                    partnership.year_start_month, 1)
+    return start, dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
+
+
 def _bars(pairs):
     widest = max((value for _, value, _ in pairs if value), default=0) or 1
     return [{"label": label, "value": value, "text": text, "width": 0 if value is None else round(100 * value / widest)}
             for label, value, text in pairs]
-
-
-def _end_of(day: dt.date):
-    """The end of ``day``: a report as of a day shows only what had been recorded by then."""
-    from django.utils import timezone
-
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
 def _date(day) -> str:
@@ -92,13 +102,15 @@ def _plan_section(doc, version, as_of, *, since_last_quarter=True):
     doc.table(["Theme", "Red", "Amber", "Green", "Not rated", "Actions"], rows, "Progress by theme")
     doc.heading("Exceptions and mitigations", 2)
     exceptions = [s for s in states if s.rag in ("red", "amber")]
+    from prevent_hub.plans.models import MitigatingAction
+
+    # The latest mitigation of each exception recorded by the end of the as-of day, in one query.
     mitigations = {}
-    for state in exceptions:  # only mitigations recorded by the end of the day the report is as of
-        latest = max((m for m in state.action.mitigations.all() if m.created_at < _end_of(as_of)),
-                     key=lambda m: m.created_at, default=None)
-        mitigations[state.action.pk] = f"{latest.text} ({latest.owner_text}, by {_date(latest.due_date)})" if latest else ""
+    for m in (MitigatingAction.objects.filter(action__in=[s.action for s in exceptions], created_at__lt=end_of_day(as_of))
+              .order_by("created_at", "pk")):
+        mitigations[m.action_id] = f"{m.text} ({m.owner_text}, by {_date(m.due_date)})"
     doc.table(["Ref", "Key action", "Status", "Why", "Mitigation"],
-              [[s.action.ref, s.action.text, s.status_label, s.reason, mitigations[s.action.pk]] for s in exceptions],
+              [[s.action.ref, s.action.text, s.status_label, s.reason, mitigations.get(s.action.pk, "")] for s in exceptions],
               "Exceptions", empty="No action is rated red or amber.")
     if since_last_quarter:
         doc.heading("Changes since the last quarter", 2)
@@ -117,7 +129,7 @@ def _plan_section(doc, version, as_of, *, since_last_quarter=True):
 def _training_section(doc, partnership, start, end, title="Training", as_of=None):
     from prevent_hub.training.selectors import coverage
 
-    data = coverage(partnership, start, end, recorded_before=_end_of(as_of or end))
+    data = coverage(partnership, start, end, recorded_before=end_of_day(as_of or end))
     doc.heading(title)
     doc.paragraph(f"{data['total']:,} people trained from {_date(start)} to {_date(end)} (attendances and e-learning "
                   "completions).")
@@ -165,7 +177,7 @@ def _pct(value, sign=True) -> str:
 def _attendance_section(doc, partnership, as_of):
     from prevent_hub.governance.selectors import attendance_compliance
 
-    data = attendance_compliance(partnership, as_of, recorded_before=_end_of(as_of))
+    data = attendance_compliance(partnership, as_of, recorded_before=end_of_day(as_of))
     doc.heading("Strategy Group attendance")
     doc.paragraph(f"{data['meetings']} meetings from {_date(data['start'])} to {_date(min(data['end'], as_of))}.")
     doc.table(["Organisation", "Attended", "Meetings", "Rate", "Prevent lead"],
@@ -178,7 +190,7 @@ def _calendar_section(doc, partnership, start, end, as_of):
     from prevent_hub.governance.models import Meeting, Obligation
 
     doc.heading("Coming up")
-    known = _end_of(as_of)
+    known = end_of_day(as_of)
     items = [[_date(o.due_date), o.title, o.group.name if o.group else ""] for o in
              Obligation.objects.filter(partnership=partnership, due_date__gte=start, due_date__lte=end,
                                        created_at__lt=known).select_related("group").order_by("due_date")]
@@ -209,11 +221,7 @@ def quarterly(partnership, version, as_of: dt.date, *, progress=lambda *_: None)
 
 
 def annual(partnership, version, as_of: dt.date, *, progress=lambda *_: None) -> Content:
-    start = dt.date(as_of.year if as_of.month >= partnership.year_start_month else as_of.year - 1,
-                    partnership.year_start_month, 1)
-    end = dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
-    from .services import year_label
-
+    start, end = period_of(ReportKind.ANNUAL, partnership, as_of)
     doc = Content(f"Prevent annual report {year_label(start)}",
                   f"{partnership.name}, for the Safer Communities and safeguarding boards. Figures as of {_date(as_of)}.")
     progress(10, "Action plan")
@@ -223,7 +231,7 @@ def annual(partnership, version, as_of: dt.date, *, progress=lambda *_: None) ->
         for theme, actions in _themes(version):
             doc.heading(f"{theme.number}. {theme.title}", 3)
             doc.bullets(sorted({outcome for action in actions for outcome in action.outcomes}))
-        later = (version.plan.versions.filter(year_start__gt=version.year_start or 0, created_at__lt=_end_of(as_of))
+        later = (version.plan.versions.filter(year_start__gt=version.year_start or 0, created_at__lt=end_of_day(as_of))
                  .order_by("year_start").first())
         doc.heading("The plan refresh", 2)
         doc.paragraph(f"The plan was refreshed into {later.label}, with {later.actions.count()} actions." if later else

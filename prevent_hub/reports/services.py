@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prevent_hub.audit.services import log_change, serialize_instance
-from prevent_hub.core.dates import plausible
+from prevent_hub.core.dates import end_of_day, plausible
 from prevent_hub.core.services import object_create
 from prevent_hub.plans import schedule
 
@@ -23,20 +23,6 @@ log = logging.getLogger("prevent_hub.reports")
 
 class ReportError(Exception):
     """A report that cannot be asked for as it stands; the message says why."""
-
-
-def year_label(start: dt.date) -> str:
-    """2018 for a year starting in January, 2018/19 for one starting later."""
-    return str(start.year) if start.month == 1 else f"{start.year}/{(start.year + 1) % 100:02d}"
-
-
-def period_of(kind: str, partnership, as_of: dt.date) -> tuple[dt.date, dt.date]:
-    if kind == ReportKind.QUARTERLY:
-        period = schedule.period_containing(as_of, partnership.year_start_month)
-        return period.start, period.end
-    start = dt.date(as_of.year if as_of.month >= partnership.year_start_month else as_of.year - 1,
-                    partnership.year_start_month, 1)
-    return start, dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
 
 
 @transaction.atomic
@@ -57,12 +43,12 @@ def report_request(*, actor, partnership, kind: str, as_of: dt.date, plan_versio
         from prevent_hub.plans.models import PlanVersion
 
         # The plan in force: the latest version issued by the as-of day.
-        plan_version = (PlanVersion.objects.filter(partnership=partnership, created_at__lt=dt.datetime.combine(
-            as_of + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)).order_by("-year_start", "-pk").first())
-    start, end = period_of(kind, partnership, as_of)
+        plan_version = (PlanVersion.objects.filter(partnership=partnership, created_at__lt=end_of_day(as_of))
+                        .order_by("-year_start", "-pk").first())
+    start, end = builders.period_of(kind, partnership, as_of)
     title = {ReportKind.QUARTERLY: _("Prevent Officer update %(label)s") % {
                  "label": schedule.period_containing(as_of, partnership.year_start_month).label},
-             ReportKind.ANNUAL: _("Annual report %(year)s") % {"year": year_label(start)},
+             ReportKind.ANNUAL: _("Annual report %(year)s") % {"year": builders.year_label(start)},
              ReportKind.ACTION_PLAN: str(plan_version) + (f" – {tag}" if tag else "") if plan_version else ""}[kind]
     run = object_create(actor=actor, instance=ReportRun(
         partnership=partnership, kind=kind, title=f"{title} (as of {as_of:%-d %B %Y})"[:255], as_of=as_of,

@@ -15,7 +15,7 @@ from prevent_hub.channel import crypto, selectors, services
 from prevent_hub.channel.models import Approval, Case, ChannelFeedback, RetentionRule, Subject
 from prevent_hub.core.roles import Role
 
-from .conftest import advance_to_support, canaries, case_url, make_case, with_purpose
+from .conftest import advance_to_support, canaries, case_url, with_purpose
 from .test_lifecycle import raw_database_text, rows_referring_to
 
 pytestmark = pytest.mark.django_db

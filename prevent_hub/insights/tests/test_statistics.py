@@ -189,7 +189,7 @@ def test_a_bad_row_is_reported_with_its_row_and_nothing_is_saved(tmp_path, chang
     with pytest.raises(Exception, match="nothing was imported"):
         call_command("import_referrals", str(write_csv(tmp_path / "bad.csv", rows)), "--partnership", "alpha",
                      stdout=io.StringIO(), stderr=err)
-    assert f"Row 9, {column}" in err.getvalue() or f"row 9" in err.getvalue().lower(), err.getvalue()
+    assert f"Row 9, {column}" in err.getvalue() or "row 9" in err.getvalue().lower(), err.getvalue()
     assert message in err.getvalue()
     assert row_counts() == before
 

@@ -359,3 +359,22 @@ def test_a_report_is_made_once_and_a_failure_says_so_without_details(client, dat
     page = client.get(broken.get_absolute_url()).content.decode()
     assert "could not be made" in page and "/srv" not in page
     assert not broken.files.exists()
+
+
+def test_the_latest_mitigation_entered_by_the_as_of_day_is_reported(dataset):
+    import time_machine
+
+    from prevent_hub.plans.models import MitigatingAction
+
+    partnership, version = dataset
+    action = version.actions.get(ref="1.2")  # off track on 15 January 2018 (see the exact-figures test)
+    with time_machine.travel(dt.datetime(2018, 1, 13, 9, 0, tzinfo=dt.UTC), tick=False):
+        MitigatingAction.objects.create(partnership=partnership, action=action, text="First plan", owner_text="Lead",
+                                        due_date=dt.date(2018, 2, 1))
+    with time_machine.travel(dt.datetime(2018, 1, 14, 9, 0, tzinfo=dt.UTC), tick=False):
+        MitigatingAction.objects.create(partnership=partnership, action=action, text="Revised plan", owner_text="Lead",
+                                        due_date=dt.date(2018, 2, 15))
+    MitigatingAction.objects.create(partnership=partnership, action=action, text="Entered later", owner_text="Lead")
+    word = docx_text(make(partnership, version)[1]["docx"])
+    assert "Revised plan (Lead, by 15 February 2018)" in word
+    assert "First plan" not in word and "Entered later" not in word
