@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 from django.utils import timezone
 
 from prevent_hub.channel import services
@@ -37,7 +38,7 @@ def test_a_partner_makes_a_referral_with_the_keyboard(page, live_server, channel
     page.goto(f"{live_server.url}/p/warwickshire/channel/refer/")
     failures = {}
     page.get_by_role("button", name="Send referral").click()  # empty: every required field says so
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     failures["referral (errors)"] = run_axe(page)
     page.get_by_label("Full name").fill("Invented Person")
     page.get_by_label("Date of birth").fill("2009-04-05")
@@ -93,7 +94,7 @@ def test_every_channel_page_passes_axe_for_the_chair(page, live_server, channel_
     assert "/purpose/" in page.url
     failures["purpose"] = run_axe(page)
     page.get_by_role("button", name="Continue").click()  # no reason chosen: an error
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     failures["purpose (errors)"] = run_axe(page)
     page.get_by_label("Preparing for or attending the panel").check()
     page.get_by_role("button", name="Continue").click()
@@ -104,11 +105,11 @@ def test_every_channel_page_passes_axe_for_the_chair(page, live_server, channel_
                   "erase"):
         check(f"{base}/{case.pk}/{piece}/")
     page.get_by_role("button", name="Save").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     failures["erase (errors)"] = run_axe(page)
     check(f"{base}/{case.pk}/assessment/")
     page.get_by_role("button", name="Save").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     failures["assessment (errors)"] = run_axe(page)
     page.goto(f"{base}/{exited.pk}/purpose/")
     page.get_by_label("Arranging or reviewing support").check()
@@ -118,7 +119,7 @@ def test_every_channel_page_passes_axe_for_the_chair(page, live_server, channel_
     for path in ("approvals/", "feedback/", "factors/", "retention/", "requests/", "refer/"):
         check(f"{base}/{path}")
     page.goto(f"{base}/factors/")
-    assert page.get_by_role("button", name=re.compile("standard factors")).is_visible()
+    expect(page.get_by_role("button", name=re.compile("standard factors"))).to_be_visible()
     check(f"/channel/request/{token}/")
     check(f"/channel/feedback/{feedback_token}/")
     check("/channel/feedback/not-a-real-link/", status=404)

@@ -5,6 +5,7 @@ from collections import Counter
 from urllib.parse import urljoin, urlparse
 
 import pytest
+from playwright.sync_api import expect
 from django.urls import Resolver404, resolve
 
 from prevent_hub.accounts.demo import current_code
@@ -102,7 +103,7 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
     # The error state of a form: submit an empty "add" form.
     page.goto(f"{live_server.url}/p/warwickshire/organisations/add/")
     page.get_by_role("button", name="Save").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     if run_axe(page):
         failures["organisation add (errors)"] = run_axe(page)
     # Tracking pages with data in them: the dashboard as of a day in the plan's year, and the
@@ -137,19 +138,19 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
         if run_axe(page):
             failures[url] = run_axe(page)
     page.get_by_role("button", name="Save the update").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     if run_axe(page):
         failures["report progress (errors)"] = run_axe(page)
     # The plan import preview (every action with its owners and timescale) and its error state.
     page.goto(f"{live_server.url}/p/warwickshire/plans/import/")
     page.set_input_files("#file", str(SEED))
     page.get_by_role("button", name="Preview").click()
-    assert page.get_by_role("button", name="Import this plan").is_visible()
+    expect(page.get_by_role("button", name="Import this plan")).to_be_visible()
     if run_axe(page):
         failures["plan import preview"] = run_axe(page)
     page.goto(f"{live_server.url}/p/warwickshire/plans/import/")
     page.get_by_role("button", name="Preview").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     if run_axe(page):
         failures["plan import (errors)"] = run_axe(page)
     assert failures == {}, failures

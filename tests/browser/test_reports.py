@@ -3,6 +3,7 @@ page while it is being made and once ready, and the template upload."""
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from prevent_hub.core.roles import Role
 from prevent_hub.core.testing.factories import UserFactory
@@ -35,7 +36,7 @@ def test_reports_pages_pass_axe(page, live_server):
         failures[path] = run_axe(page)
     page.goto(base + "/reports/new/")
     page.get_by_role("button", name="Make the report").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     failures["new report (errors)"] = run_axe(page)
     assert {k: v for k, v in failures.items() if v} == {}
     assert page.foreign_requests == []

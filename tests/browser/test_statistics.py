@@ -1,6 +1,7 @@
 """The statistics pages in a real browser: axe on each (with small numbers hidden, and in full for the case
 team), a form's error state, no horizontal scrolling at 320 pixels, and nothing fetched from elsewhere."""
 import pytest
+from playwright.sync_api import expect
 
 from prevent_hub.core.roles import Role
 from prevent_hub.core.testing.factories import UserFactory
@@ -38,7 +39,7 @@ def test_statistics_pages_pass_axe(page, live_server, statistics_demo, role):
         failures[path] = run_axe(page)
     page.goto(base + "/monthly-counts/add/")
     page.get_by_role("button", name="Save").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     failures["monthly count (errors)"] = run_axe(page)
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(base + "/statistics/?year=2024")
