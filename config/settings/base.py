@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "prevent_hub.channel",
     "prevent_hub.insights",
     "prevent_hub.reports",
+    "prevent_hub.scale",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -27,7 +27,7 @@ from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .chain import GENESIS_HASH, clean_text, json_safe, row_hash
+from .chain import GENESIS_HASH, FlatRowHasher, clean_text, json_safe, row_hash
 
 
 class AppendOnlyError(Exception):
@@ -88,6 +88,39 @@ class HashChainedEntry(models.Model):
     delete.alters_data = True
 
     @classmethod
+    def append_history(cls, entries, *, using=None, progress=None) -> int:
+        """Append many entries that happened earlier (each with its own ``timestamp``) in one go.
+
+        For loading a log at scale: the synthetic national data set, or a predecessor
+        system's log brought over. Each entry is a dict of every hashed column except
+        ``seq`` and ``prev_hash``, already in stored form (ints, clean text, JSON lists,
+        aware datetimes); the chain continues from the current head under the same lock
+        as ``save()``, and ``verify_audit`` checks the result like any other entry.
+        Returns the number appended.
+        """
+        from prevent_hub.core.bulk import copy_insert
+
+        using = using or router.db_for_write(cls)
+        names = [field.attname for field in cls.hashed_fields()]
+        columns = [*names, "hash"]
+        with transaction.atomic(using=using, savepoint=False):
+            cls._lock_chain(using)
+            last = cls.objects.using(using).order_by("-seq").values_list("seq", "hash").first()
+            seq, prev_hash = last if last else (0, GENESIS_HASH)
+
+            def chained():
+                nonlocal seq, prev_hash
+                hasher = FlatRowHasher(names)
+                for entry in entries:
+                    seq += 1
+                    values = {**entry, "seq": seq, "prev_hash": prev_hash}
+                    values["timestamp"] = values["timestamp"].astimezone(datetime.UTC)
+                    prev_hash = hasher(prev_hash, values)
+                    yield tuple(values[name] for name in names) + (prev_hash,)
+
+            return copy_insert(cls, columns, chained(), using=using, progress=progress)
+
+    @classmethod
     def hashed_fields(cls) -> list:
         """Return the columns covered by the hash: all but the surrogate ``id`` and ``hash`` itself."""
         return [f for f in cls._meta.concrete_fields if f.attname not in ("id", "hash")]
@@ -95,11 +128,12 @@ class HashChainedEntry(models.Model):
     def hashed_values(self) -> dict:
         return {f.attname: getattr(self, f.attname) for f in self.hashed_fields()}
 
-    def _lock_chain(self, using):
+    @classmethod
+    def _lock_chain(cls, using):
         connection = connections[using]
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [self.chain_lock_key])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [cls.chain_lock_key])
         # SQLite: the project opens every transaction with BEGIN IMMEDIATE
         # (config.env), so this transaction already holds the database's write lock.
         # Elsewhere the unique ``seq`` turns a lost race into an IntegrityError
