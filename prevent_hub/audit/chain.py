@@ -93,50 +93,8 @@ def canonical_value(value):
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-_encode_text = json.encoder.encode_basestring  # what the encoder above uses for text (ensure_ascii=False)
-
-
 def canonical_json(value) -> str:
     return _CANONICAL.encode(value)
-
-
-class FlatRowHasher:
-    """``row_hash`` for many rows with the same columns, several times faster: for bulk history loads.
-
-    The canonical JSON is assembled piece by piece with the same escaping ``json`` uses
-    (``encode_basestring`` for text, ``int.__repr__`` for integers); lists, dicts and
-    anything unusual still go through the canonical encoder. ``verify_chain`` recomputes
-    every row with ``row_hash``, and a property test holds the two equal.
-    """
-
-    def __init__(self, names):
-        self.keys = sorted(names)
-        self.prefixes = [("{" if i == 0 else ",") + _CANONICAL.encode(key) + ":" for i, key in enumerate(self.keys)]
-
-    def payload(self, fields: dict) -> str:
-        parts = []
-        for prefix, key in zip(self.prefixes, self.keys, strict=True):
-            value = fields[key]
-            kind = type(value)
-            if kind is str:
-                encoded = _encode_text(value)
-            elif value is None:
-                encoded = "null"
-            elif kind is bool:
-                encoded = "true" if value else "false"
-            elif kind is int:
-                encoded = int.__repr__(value)
-            elif kind is datetime.datetime:
-                encoded = _encode_text(canonical_value(value))
-            else:
-                encoded = _CANONICAL.encode(canonical_value(value))
-            parts.append(prefix)
-            parts.append(encoded)
-        parts.append("}")
-        return "".join(parts)
-
-    def __call__(self, prev_hash: str, fields: dict) -> str:
-        return hashlib.sha256((prev_hash + self.payload(fields)).encode("utf-8")).hexdigest()
 
 
 def row_hash(prev_hash: str, fields: dict) -> str:

@@ -27,7 +27,7 @@ from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .chain import GENESIS_HASH, FlatRowHasher, clean_text, json_safe, row_hash
+from .chain import GENESIS_HASH, clean_text, json_safe, row_hash
 
 
 class AppendOnlyError(Exception):
@@ -110,12 +110,11 @@ class HashChainedEntry(models.Model):
 
             def chained():
                 nonlocal seq, prev_hash
-                hasher = FlatRowHasher(names)
                 for entry in entries:
                     seq += 1
                     values = {**entry, "seq": seq, "prev_hash": prev_hash}
                     values["timestamp"] = values["timestamp"].astimezone(datetime.UTC)
-                    prev_hash = hasher(prev_hash, values)
+                    prev_hash = row_hash(prev_hash, values)
                     yield tuple(values[name] for name in names) + (prev_hash,)
 
             return copy_insert(cls, columns, chained(), using=using, progress=progress)

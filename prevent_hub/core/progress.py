@@ -34,7 +34,7 @@ class ProgressBar:
             self.stream.flush()
             return
         tenth = int(fraction * 10)
-        if tenth != self._last_tenth or final:
+        if tenth != self._last_tenth or (final and self._last_tenth != 10):
             self._last_tenth = tenth
             self.stream.write(f"{self.label}: {self.done}/{self.total} ({fraction:.0%})\n")
 

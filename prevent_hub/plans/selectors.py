@@ -198,13 +198,27 @@ def tracked_actions(version, as_of) -> list[ActionState]:
             Prefetch("owners", ActionOwner.objects.select_related("organisation", "person__organisation")),
             # Only what had been recorded by the end of ``as_of``: the dashboard of a past day is that day's.
             Prefetch("checkpoint_records", CheckpointRecord.objects.filter(due_date__lte=window[1], created_at__lt=snapshot)),
-            Prefetch("updates", ProgressUpdate.objects.filter(period_start__lte=as_of, created_at__lt=snapshot)
-                     .order_by("-period_start", "-created_at")),
+            # Of ten years of updates only two matter: the newest this period and the newest before it.
+            Prefetch("updates", _newest_updates(ProgressUpdate.objects.filter(
+                period_start__gte=period.start, period_start__lte=as_of, created_at__lt=snapshot)),
+                to_attr="newest_this_period"),
+            Prefetch("updates", _newest_updates(ProgressUpdate.objects.filter(
+                period_start__lt=period.start, created_at__lt=snapshot)), to_attr="newest_before_period"),
         )
         .order_by("sort_key")
     )
     tracking_from = version.issued_date or window[0]
     return [_state(action, as_of, window, period, partnership.year_start_month, tracking_from) for action in actions]
+
+
+def _newest_updates(updates):
+    """Each action's newest update among ``updates`` (the latest period, then the latest entered)."""
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    return updates.annotate(newest=Window(RowNumber(), partition_by=[F("action_id")],
+                                          order_by=[F("period_start").desc(), F("created_at").desc()])
+                            ).filter(newest=1)
 
 
 def _state(action, as_of, window, period, year_start_month, tracking_from) -> ActionState:
@@ -213,9 +227,9 @@ def _state(action, as_of, window, period, year_start_month, tracking_from) -> Ac
     done = {record.due_date for record in action.checkpoint_records.all()}
     state = schedule.schedule_state(list(action.timescales.all()), done, as_of=as_of, window=window,
                                     year_start_month=year_start_month, tracking_from=tracking_from)
-    updates = list(action.updates.all())
-    latest = updates[0] if updates else None
-    this_period = latest is not None and latest.period_start >= period.start
+    earlier = next(iter(action.newest_before_period), None)
+    latest = next(iter(action.newest_this_period), earlier)
+    this_period = latest is not None and latest is not earlier
     if this_period:
         status, reason, derived = latest.status, f"Reported for {period.label} by {latest.author_name}", False
     elif action.status:
@@ -239,7 +253,6 @@ def _state(action, as_of, window, period, year_start_month, tracking_from) -> Ac
         if owner.is_lead:
             organisation = owner.organisation or (owner.person.organisation if owner.person else None)
             leads.append(organisation.name if organisation else owner.role_title or owner.source_text)
-    earlier = next((u for u in updates if u.period_start < period.start), None)
     rag = latest.rag if this_period else STATUS_RAG.get(status, "")  # the owner's own rating wins
     return ActionState(action=action, status=status, reason=reason, derived=derived,
                        rag=rag, schedule=state, latest_update=latest,

@@ -551,7 +551,7 @@ def _access_history(ctx, partnerships, case_refs, shares):
         if not cases:
             continue
         span = dt.timedelta(days=365 * 3).total_seconds()
-        start = ctx.now - dt.timedelta(days=365 * 3)
+        start = (ctx.now - dt.timedelta(days=365 * 3)).astimezone(dt.UTC)
         for n in range(rows):
             reader_id, name, email, role = readers[n % len(readers)]
             log_ref, version = cases[rnd.randrange(len(cases))]

@@ -109,6 +109,7 @@ class LmsCompletion(PartnershipScopedModel):
     class Meta:
         ordering = ["-completed_on"]
         constraints = [models.UniqueConstraint(fields=["course", "learner_ref"], name="training_completion_unique")]
+        indexes = [models.Index(fields=["partnership", "completed_on"], name="training_completion_date_idx")]
 
     def __str__(self):
         return f"{self.learner_ref} – {self.course}"

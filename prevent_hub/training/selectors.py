@@ -26,30 +26,28 @@ def coverage(partnership, start: dt.date, end: dt.date, recorded_before=None) ->
     ``recorded_before`` (a datetime) leaves out what was entered later, so a report as of a day says what
     was known that day.
     """
-    counts = HeadCount.objects.filter(partnership=partnership, session__date__gte=start, session__date__lte=end)
+    # The session's partnership too, so the date range is looked up in this partnership's sessions only.
+    counts = HeadCount.objects.filter(partnership=partnership, session__partnership=partnership,
+                                      session__date__gte=start, session__date__lte=end)
     completions = LmsCompletion.objects.filter(partnership=partnership, completed_on__gte=start, completed_on__lte=end)
     if recorded_before is not None:
         counts = counts.filter(created_at__lt=recorded_before)
         completions = completions.filter(created_at__lt=recorded_before)
+    # One grouped query per source; the four breakdowns are summed from its rows.
+    rows = [
+        *counts.values_list("sector", "organisation", "session__course", "session__date").annotate(n=Sum("count"))
+        .order_by(),
+        *completions.values_list("organisation__sector", "organisation", "course", "completed_on")
+        .annotate(n=Count("pk")).order_by(),
+    ]
     by_sector: dict[str, int] = defaultdict(int)
-    for sector, n in counts.values_list("sector").annotate(n=Sum("count")).order_by():
-        by_sector[sector] += n
-    for sector, n in completions.values_list("organisation__sector").annotate(n=Count("pk")).order_by():
-        by_sector[sector] += n
     by_org: dict[int | None, int] = defaultdict(int)
-    for org_id, n in counts.values_list("organisation").annotate(n=Sum("count")).order_by():
-        by_org[org_id] += n
-    for org_id, n in completions.values_list("organisation").annotate(n=Count("pk")).order_by():
-        by_org[org_id] += n
     by_course: dict[int, int] = defaultdict(int)
-    for course_id, n in counts.values_list("session__course").annotate(n=Sum("count")).order_by():
-        by_course[course_id] += n
-    for course_id, n in completions.values_list("course").annotate(n=Count("pk")).order_by():
-        by_course[course_id] += n
     by_month: dict[dt.date, int] = defaultdict(int)
-    for day, n in counts.values_list("session__date").annotate(n=Sum("count")).order_by():
-        by_month[day] += n
-    for day, n in completions.values_list("completed_on").annotate(n=Count("pk")).order_by():
+    for sector, org_id, course_id, day, n in rows:
+        by_sector[sector] += n
+        by_org[org_id] += n
+        by_course[course_id] += n
         by_month[day] += n
     year_start_month = partnership.year_start_month
     by_quarter: dict[str, int] = {p.label: 0 for p in schedule.periods_between(start, end, year_start_month)}

@@ -1,0 +1,93 @@
+"""The statistics report is cached, and a cached report is never served once any of its sources has changed."""
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from prevent_hub.core.testing.factories import PartnershipFactory
+from prevent_hub.insights.models import MonthlyCount, Referral
+from prevent_hub.insights.selectors import statistics_report
+
+pytestmark = pytest.mark.django_db
+
+
+def referral(partnership, reference, stage="no_further_action", day=dt.date(2024, 6, 1)):
+    return Referral.objects.create(partnership=partnership, reference=reference, referral_date=day,
+                                   financial_year=2024, sector="education", age_band="21_30", gender="male",
+                                   concern="other", district="North", stage=stage)
+
+
+def funnel(partnership, **options):
+    report = statistics_report(partnership, 2024, unsuppressed=True, **options)
+    return {label: row[0] for label, row in zip(report.table("funnel").row_labels,
+                                                report.table("funnel").display, strict=True)}
+
+
+def test_an_unchanged_report_comes_from_the_cache():
+    partnership = PartnershipFactory(slug="alpha")
+    for n in range(30):
+        referral(partnership, f"R{n}")
+    with CaptureQueriesContext(connection) as miss:
+        first = funnel(partnership)
+    with CaptureQueriesContext(connection) as hit:
+        assert funnel(partnership) == first
+    # The sources' fingerprint (and the cache itself where it is the database's) instead of every count.
+    assert len(hit) <= 2 < len(miss)
+
+
+def test_every_kind_of_change_to_a_source_shows_at_once():
+    partnership = PartnershipFactory(slug="alpha")
+    rows = [referral(partnership, f"R{n}") for n in range(10)]
+    assert funnel(partnership)["Referrals"] == "10"
+    referral(partnership, "NEW", stage="adopted")  # an insert
+    assert funnel(partnership)["Adopted as a Channel case"] == "1"
+    rows[0].stage = "adopted"  # an edit
+    rows[0].save()
+    assert funnel(partnership)["Adopted as a Channel case"] == "2"
+    rows[1].delete()  # a deletion
+    assert funnel(partnership)["Referrals"] == "10"
+    MonthlyCount.objects.create(partnership=partnership, month=dt.date(2024, 9, 1), referrals=7)  # counted by hand
+    assert funnel(partnership)["Referrals"] == "17"
+
+
+def test_options_and_settings_are_part_of_the_key(settings):
+    partnership = PartnershipFactory(slug="alpha")
+    for n in range(3):
+        referral(partnership, f"R{n}")
+    assert statistics_report(partnership, 2024, unsuppressed=True).table("funnel").display[0][0] == "3"
+    hidden = statistics_report(partnership, 2024, unsuppressed=False).table("funnel").display[0][0]
+    assert hidden != "3"  # below the threshold: protected for readers outside the case team
+    settings.STATS_SUPPRESSION_THRESHOLD = 2
+    assert statistics_report(partnership, 2024, unsuppressed=False).table("funnel").display[0][0] == "3"
+    assert funnel(partnership, as_of=dt.date(2024, 5, 1))["Referrals"] == "0"
+
+
+def test_a_case_counts_as_discussed_once_its_panel_has_met_with_no_write_in_between():
+    from prevent_hub.channel import services as channel
+    from prevent_hub.channel.demo import standard_factors_add
+    from prevent_hub.channel.tests.conftest import channel_meeting, make_case
+
+    partnership = PartnershipFactory(slug="alpha")
+    standard_factors_add(partnership)
+    today = dt.date.today()
+    received = today - dt.timedelta(days=30)
+    case = make_case(partnership, tag="S1", received_on=received)
+    channel.case_screen(actor=None, case=case, outcome="channel", screened_on=received, rationale="r")
+    meeting = channel_meeting(partnership, days_ago=-3)
+    meeting.starts_at = timezone.now() + dt.timedelta(hours=2)  # the panel meets in two hours
+    meeting.save()
+    channel.panel_list(actor=None, case=case, meeting=meeting)
+    year = received.year if received.month >= 4 else received.year - 1
+
+    def discussed():
+        report = statistics_report(partnership, year, unsuppressed=True)
+        return dict(zip(report.table("funnel").row_labels, report.table("funnel").display, strict=True))[
+            "Discussed at a Channel panel"][0]
+
+    assert discussed() == "0"
+    # Well within the cache's lifetime: only the fingerprint can tell the report has changed.
+    with time_machine.travel(meeting.starts_at + dt.timedelta(hours=1)):
+        assert discussed() == "1"
