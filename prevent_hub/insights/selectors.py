@@ -134,7 +134,7 @@ def _fingerprint(partnership) -> tuple:
     columns = {}
     for name, queryset in sources.items():
         grouped = queryset.filter(partnership=OuterRef("pk")).order_by().values("partnership")
-        columns[f"{name}_rows"] = Subquery(grouped.annotate(n=Count("pk")).values("n"))
+        columns[f"{name}_rows"] = Subquery(grouped.annotate(n=Count("*")).values("n"))  # index-only
         columns[f"{name}_changed"] = Subquery(grouped.annotate(last=Max("updated_at")).values("last"))
     return type(partnership).objects.filter(pk=partnership.pk).annotate(**columns).values_list(*columns).get()
 
