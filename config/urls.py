@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 
 from prevent_hub.core.views import error_view
@@ -19,6 +20,8 @@ urlpatterns = [
     path("p/<slug:partnership>/", include("prevent_hub.reports.urls")),
     path("p/<slug:partnership>/audit/", include("prevent_hub.audit.urls")),
 ]
+if settings.BENCH_BASELINE:  # the benchmark's bare page, only in the server manage.py bench starts (issue 10)
+    urlpatterns.append(path("_bench/", include("prevent_hub.scale.urls")))
 
 handler400 = error_view("errors/400.html", 400)
 handler403 = error_view("errors/403.html", 403)

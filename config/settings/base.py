@@ -213,3 +213,9 @@ LOGGING = {
 
 # Statistics shown outside the case team hide counts below this (issue 8; to agree with the DPO).
 STATS_SUPPRESSION_THRESHOLD = env.STATS_SUPPRESSION_THRESHOLD
+
+# manage.py bench and loadtest start their own server with this on (issue 10): it mounts a bare page at
+# /_bench/baseline/ to compare every page with, and times each response (Server-Timing: time and queries).
+BENCH_BASELINE = env.BENCH_BASELINE
+if BENCH_BASELINE:
+    MIDDLEWARE = ["prevent_hub.scale.middleware.ServerTimingMiddleware", *MIDDLEWARE]
