@@ -2,7 +2,8 @@
 
 - MFA is compulsory: a signed-in user without a second factor can reach only
   the pages that set one up (and sign out).
-- Idle timeout: 15 minutes for roles that can see case records, 30 otherwise.
+- Idle timeout: 15 minutes for roles that can see case records, 30 otherwise (activity recorded
+  to within LAST_SEEN_RESOLUTION seconds).
 - Absolute lifetime: 12 hours from sign-in.
 """
 import logging
@@ -24,6 +25,7 @@ security_log = logging.getLogger("prevent_hub.security")
 LAST_SEEN_KEY = "policy_last_seen"
 STARTED_KEY = "policy_started"
 MFA_OK_KEY = "policy_mfa_ok"
+LAST_SEEN_RESOLUTION = 30
 
 # Pages a signed-in user may use before setting up MFA.
 MFA_SETUP_URL_NAMES = {
@@ -70,7 +72,10 @@ class SessionPolicyMiddleware:
             logout(request)
             messages.info(request, _("You were signed out because you had not done anything for a while."))
             return redirect(f"{reverse('account_login')}?next={request.path}")
-        session[LAST_SEEN_KEY] = now
+        # A page view records activity at most every LAST_SEEN_RESOLUTION seconds, so most reads save no
+        # session (a write and a commit per request otherwise); a POST, "stay signed in" among them, always does.
+        if request.method != "GET" or now - session.get(LAST_SEEN_KEY, 0) >= LAST_SEEN_RESOLUTION:
+            session[LAST_SEEN_KEY] = now
         request.idle_timeout_seconds = idle_limit
 
         url_name = request.resolver_match.url_name if request.resolver_match else None

@@ -6,11 +6,14 @@ at every tenth of the way, so logs stay short.
 import sys
 import time
 
+from django.core.management.base import OutputWrapper
+
 
 class ProgressBar:
     def __init__(self, total: int, label: str, stream=None, width: int = 30):
         self.total, self.label, self.width = max(total, 0), label, width
-        self.stream = stream or sys.stderr
+        # A management command's self.stderr ends every write with a newline, which breaks the redraw.
+        self.stream = getattr(stream, "_out", stream) if isinstance(stream, OutputWrapper) else (stream or sys.stderr)
         self.done = 0
         self.started = time.monotonic()
         self.tty = getattr(self.stream, "isatty", lambda: False)()

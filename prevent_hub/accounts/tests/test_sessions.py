@@ -176,6 +176,27 @@ def test_stay_signed_in_resets_the_idle_timer(client, partnership):
         assert client.get(overview(partnership)).status_code == 200
 
 
+def test_page_views_save_the_session_at_most_every_half_minute(client, partnership):
+    """A read only records activity when the last record is older than the resolution; a POST always does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_writes(do):
+        with CaptureQueriesContext(connection) as captured:
+            do()
+        return sum('UPDATE "django_session"' in query["sql"] for query in captured)
+
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.get(overview(partnership))
+    with time_machine.travel(start + datetime.timedelta(seconds=20), tick=False):
+        assert session_writes(lambda: client.get(overview(partnership))) == 0
+        assert session_writes(lambda: client.post(reverse("core:session_extend"))) == 1
+    with time_machine.travel(start + datetime.timedelta(seconds=51), tick=False):
+        assert session_writes(lambda: client.get(overview(partnership))) == 1
+
+
 def test_the_page_tells_the_browser_when_to_warn(client, partnership):
     client.force_login(user_with(Role.PANEL_MEMBER, partnership))
     body = client.get(overview(partnership)).content.decode()

@@ -45,9 +45,9 @@ def fingerprint() -> tuple:
     return (
         list(Organisation.objects.order_by("partnership__slug", "name").values_list("name", "sector")),
         list(Person.objects.order_by("partnership__slug", "email").values_list("name", "email")),
-        list(Action.objects.order_by("partnership__slug", "plan_version__year_start", "sort_key")
+        list(Action.objects.order_by("partnership__slug", "plan_version__label", "sort_key")
              .values_list("ref", "text", "tags")),
-        list(ProgressUpdate.objects.order_by("partnership__slug", "action__plan_version__year_start",
+        list(ProgressUpdate.objects.order_by("partnership__slug", "action__plan_version__label",
                                              "action__sort_key", "period_start").values_list("status", "rag")),
         list(Referral.objects.order_by("reference").values_list("reference", "referral_date", "sector", "age_band",
                                                                 "gender", "concern", "stage")),

@@ -42,8 +42,7 @@ class Command(BaseCommand):
             partnership=options["partnership"], national=options["national"], requests=options["requests"],
             warmup=options["warmup"], threads=options["threads"], job_runs=options["job_runs"], port=options["port"],
             skip=tuple(options["skip"]))
-        # The bar redraws its line on a terminal; self.stderr would end every redraw with a newline.
-        stream = self.stderr._out
+        stream = self.stderr
         try:
             rows, meta = benchmark.run_bench(choices, lambda total: ProgressBar(total, "bench", stream=stream))
         except benchmark.BenchError as error:
