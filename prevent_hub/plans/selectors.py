@@ -195,7 +195,11 @@ def tracked_actions(version, as_of) -> list[ActionState]:
         version.actions.select_related("partnership", "theme")
         .prefetch_related(
             Prefetch("timescales", Timescale.objects.order_by("position")),
-            Prefetch("owners", ActionOwner.objects.select_related("organisation", "person__organisation")),
+            # Only the lead owners' organisations are shown (``lead_organisations``).
+            Prefetch("owners", ActionOwner.objects.filter(is_lead=True)
+                     .select_related("organisation", "person__organisation")
+                     .only("action_id", "role_title", "source_text", "organisation__name", "person__organisation__name"),
+                     to_attr="lead_owners"),
             # Only what had been recorded by the end of ``as_of``: the dashboard of a past day is that day's.
             Prefetch("checkpoint_records", CheckpointRecord.objects.filter(due_date__lte=window[1], created_at__lt=snapshot)),
             # Of ten years of updates only two matter: the newest this period and the newest before it.
@@ -249,10 +253,9 @@ def _state(action, as_of, window, period, year_start_month, tracking_from) -> Ac
     else:
         status, reason, derived = ActionStatus.ON_TRACK, "Nothing overdue", True
     leads = []
-    for owner in action.owners.all():
-        if owner.is_lead:
-            organisation = owner.organisation or (owner.person.organisation if owner.person else None)
-            leads.append(organisation.name if organisation else owner.role_title or owner.source_text)
+    for owner in action.lead_owners:
+        organisation = owner.organisation or (owner.person.organisation if owner.person else None)
+        leads.append(organisation.name if organisation else owner.role_title or owner.source_text)
     rag = latest.rag if this_period else STATUS_RAG.get(status, "")  # the owner's own rating wins
     return ActionState(action=action, status=status, reason=reason, derived=derived,
                        rag=rag, schedule=state, latest_update=latest,

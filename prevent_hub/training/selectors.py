@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 
 from prevent_hub.directory.choices import Sector
 from prevent_hub.directory.models import Organisation
@@ -34,10 +35,11 @@ def coverage(partnership, start: dt.date, end: dt.date, recorded_before=None) ->
         counts = counts.filter(created_at__lt=recorded_before)
         completions = completions.filter(created_at__lt=recorded_before)
     # One grouped query per source; the four breakdowns are summed from its rows.
+    # By month, not day: quarters are whole months, and a year of e-learning is thousands of days' rows.
     rows = [
-        *counts.values_list("sector", "organisation", "session__course", "session__date").annotate(n=Sum("count"))
-        .order_by(),
-        *completions.values_list("organisation__sector", "organisation", "course", "completed_on")
+        *counts.values_list("sector", "organisation", "session__course", TruncMonth("session__date"))
+        .annotate(n=Sum("count")).order_by(),
+        *completions.values_list("organisation__sector", "organisation", "course", TruncMonth("completed_on"))
         .annotate(n=Count("pk")).order_by(),
     ]
     by_sector: dict[str, int] = defaultdict(int)
@@ -84,9 +86,11 @@ def coverage(partnership, start: dt.date, end: dt.date, recorded_before=None) ->
 def authorities_without_training(partnership, as_of: dt.date) -> list[Organisation]:
     """Specified authorities with nobody trained in the last twelve months (seed action 3.5)."""
     since = as_of.replace(year=as_of.year - 1, day=28 if (as_of.month, as_of.day) == (2, 29) else as_of.day)
-    trained = set(HeadCount.objects.filter(partnership=partnership, session__date__gt=since,
-                                           session__date__lte=as_of).values_list("organisation", flat=True))
+    trained = set(HeadCount.objects.filter(partnership=partnership, session__partnership=partnership,
+                                           session__date__gt=since, session__date__lte=as_of)
+                  .values_list("organisation", flat=True).distinct())
     trained |= set(LmsCompletion.objects.filter(partnership=partnership, completed_on__gt=since,
-                                                completed_on__lte=as_of).values_list("organisation", flat=True))
+                                                completed_on__lte=as_of).values_list("organisation", flat=True)
+                   .distinct())
     return list(Organisation.objects.filter(partnership=partnership, is_specified_authority=True)
                 .exclude(pk__in=[pk for pk in trained if pk]).select_related("partnership").order_by("name"))
