@@ -8,6 +8,7 @@ Counting happens in the database, a fixed number of queries however many referra
 Every table is then shown through ``disclosure.show``: protected unless the reader is on the case team.
 """
 import datetime as dt
+import functools
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -110,7 +111,8 @@ def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None)
     queries over tens of thousands of rows and the disclosure checks on every page view.
     """
     key = "insights:report:" + hashlib.sha256(repr((
-        REPORT_CACHE_SCHEMA, partnership.pk, year, unsuppressed, as_of, threshold(), _fingerprint(partnership),
+        REPORT_CACHE_SCHEMA, _category_data_version(), partnership.pk, year, unsuppressed, as_of, threshold(),
+        _fingerprint(partnership),
     )).encode()).hexdigest()
     report = cache.get(key)
     if report is None:
@@ -118,6 +120,13 @@ def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None)
         cache.set(key, report, REPORT_CACHE_SECONDS)
     report.partnership = partnership  # the current record, not the pickled copy
     return report
+
+
+@functools.cache
+def _category_data_version() -> str:
+    """The category lists and national figures as deployed: a release that changes them changes every key."""
+    return hashlib.sha256(b"".join((categories.DATA / name).read_bytes()
+                                   for name in ("categories.json", "national.json"))).hexdigest()
 
 
 def _fingerprint(partnership) -> tuple:
