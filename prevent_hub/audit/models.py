@@ -113,6 +113,8 @@ class HashChainedEntry(models.Model):
                 for entry in entries:
                     seq += 1
                     values = {**entry, "seq": seq, "prev_hash": prev_hash}
+                    if values["timestamp"].tzinfo is None:  # would be read as the server's local time
+                        raise ValueError(f"Entry {seq}: the timestamp must be timezone-aware.")
                     values["timestamp"] = values["timestamp"].astimezone(datetime.UTC)
                     prev_hash = row_hash(prev_hash, values)
                     yield tuple(values[name] for name in names) + (prev_hash,)

@@ -45,11 +45,7 @@ class Referral(PartnershipScopedModel):
         verbose_name = _("referral record")
         # A reference is the same whatever its case: "abc1" and "ABC1" are one referral.
         constraints = [models.UniqueConstraint("partnership", Lower("reference"), name="insights_referral_unique")]
-        indexes = [
-            models.Index(fields=["partnership", "financial_year"], name="insights_referral_year_idx"),
-            # The statistics cache's fingerprint reads the last change.
-            models.Index(fields=["partnership", "updated_at"], name="insights_referral_changed_idx"),
-        ]
+        indexes = [models.Index(fields=["partnership", "financial_year"], name="insights_referral_year_idx")]
 
     def __str__(self):
         return self.reference

@@ -12,11 +12,12 @@ import functools
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Max, OuterRef, Subquery
-from django.db.models.functions import ExtractMonth
+from django.db.models import CharField, Count, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Cast, Concat, ExtractMonth
 from django.utils import timezone
 
 from prevent_hub.core.dates import end_of_day
@@ -111,7 +112,7 @@ def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None)
     queries over tens of thousands of rows and the disclosure checks on every page view.
     """
     key = "insights:report:" + hashlib.sha256(repr((
-        REPORT_CACHE_SCHEMA, _category_data_version(), partnership.pk, year, unsuppressed, as_of, threshold(),
+        REPORT_CACHE_SCHEMA, _inputs_version(), partnership.pk, year, unsuppressed, as_of, threshold(),
         _fingerprint(partnership),
     )).encode()).hexdigest()
     report = cache.get(key)
@@ -123,16 +124,23 @@ def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None)
 
 
 @functools.cache
-def _category_data_version() -> str:
-    """The category lists and national figures as deployed: a release that changes them changes every key."""
-    return hashlib.sha256(b"".join((categories.DATA / name).read_bytes()
-                                   for name in ("categories.json", "national.json"))).hexdigest()
+def _inputs_version() -> str:
+    """The category lists, the national figures and the code that turns records into a report, as deployed:
+    a release that changes any of them (a disclosure fix, say) changes every key."""
+    from prevent_hub.channel import selectors as channel_selectors
+
+    from . import disclosure
+
+    files = [categories.DATA / "categories.json", categories.DATA / "national.json", Path(__file__),
+             Path(disclosure.__file__), Path(categories.__file__), Path(channel_selectors.__file__)]
+    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
 
 
 def _fingerprint(partnership) -> tuple:
-    """In one query, each source's row count and last change: any insert, edit (every write path saves
-    through the ORM, which stamps ``updated_at``; imports only insert) or deletion changes it. Panel
-    listings count once their meeting has started, which is when a case counts as discussed."""
+    """In one query, for each source: its rows, the sum of their ids and the sum of their versions. An
+    insert or a deletion changes the first two, every save bumps a version, and no clock is involved, so
+    the order in which concurrent edits commit cannot hide one. Panel listings count once their
+    meeting has started, which is when a case counts as discussed."""
     from prevent_hub.channel.models import Case, PanelDecisionRecord, PanelListing
 
     sources = {
@@ -143,8 +151,9 @@ def _fingerprint(partnership) -> tuple:
     columns = {}
     for name, queryset in sources.items():
         grouped = queryset.filter(partnership=OuterRef("pk")).order_by().values("partnership")
-        columns[f"{name}_rows"] = Subquery(grouped.annotate(n=Count("*")).values("n"))  # index-only
-        columns[f"{name}_changed"] = Subquery(grouped.annotate(last=Max("updated_at")).values("last"))
+        columns[name] = Subquery(grouped.annotate(state=Concat(
+            Cast(Count("*"), CharField()), Value(":"), Cast(Sum("pk"), CharField()), Value(":"),
+            Cast(Sum("version"), CharField()), output_field=CharField())).values("state"))
     return type(partnership).objects.filter(pk=partnership.pk).annotate(**columns).values_list(*columns).get()
 
 

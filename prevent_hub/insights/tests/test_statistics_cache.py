@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from prevent_hub.core.services import object_update
 from prevent_hub.core.testing.factories import PartnershipFactory
 from prevent_hub.insights.models import MonthlyCount, Referral
 from prevent_hub.insights.selectors import statistics_report
@@ -44,8 +45,8 @@ def test_every_kind_of_change_to_a_source_shows_at_once():
     assert funnel(partnership)["Referrals"] == "10"
     referral(partnership, "NEW", stage="adopted")  # an insert
     assert funnel(partnership)["Adopted as a Channel case"] == "1"
-    rows[0].stage = "adopted"  # an edit
-    rows[0].save()
+    rows[0].stage = "adopted"  # an edit, as every edit is saved: through the service, which bumps the version
+    object_update(actor=None, instance=rows[0], expected_version=rows[0].version)
     assert funnel(partnership)["Adopted as a Channel case"] == "2"
     rows[1].delete()  # a deletion
     assert funnel(partnership)["Referrals"] == "10"
@@ -90,4 +91,49 @@ def test_a_case_counts_as_discussed_once_its_panel_has_met_with_no_write_in_betw
     assert discussed() == "0"
     # Well within the cache's lifetime: only the fingerprint can tell the report has changed.
     with time_machine.travel(meeting.starts_at + dt.timedelta(hours=1)):
+        assert discussed() == "1"
+
+
+def test_an_edit_stamped_earlier_than_the_cached_report_still_shows():
+    """Concurrent edits commit in any order: the key does not rest on timestamps."""
+    partnership = PartnershipFactory(slug="alpha")
+    rows = [referral(partnership, f"R{n}") for n in range(4)]
+    referral(partnership, "LATEST")
+    assert funnel(partnership)["Adopted as a Channel case"] == "0"
+    rows[0].stage = "adopted"
+    object_update(actor=None, instance=rows[0], expected_version=rows[0].version)
+    Referral.objects.filter(pk=rows[0].pk).update(updated_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))  # "committed late"
+    assert funnel(partnership)["Adopted as a Channel case"] == "1"
+
+
+def test_a_panel_moved_later_and_another_met_do_not_cancel_out():
+    """X's panel (a case from an earlier year) is put off as Y's meets: as many listings have met as before,
+    but this year's figure changes, and the report with it."""
+    from prevent_hub.channel import services as channel
+    from prevent_hub.channel.demo import standard_factors_add
+    from prevent_hub.channel.tests.conftest import channel_meeting, make_case
+
+    partnership = PartnershipFactory(slug="alpha")
+    standard_factors_add(partnership)
+    today = dt.date.today()
+    this_year = today.year if today.month >= 4 else today.year - 1
+    meetings = []
+    for tag, received, hours in (("X", dt.date(this_year - 1, 6, 1), -2), ("Y", today, 2)):
+        case = make_case(partnership, tag=tag, received_on=received)
+        channel.case_screen(actor=None, case=case, outcome="channel", screened_on=received, rationale="r")
+        meeting = channel_meeting(partnership)
+        meeting.starts_at = timezone.now() + dt.timedelta(hours=hours)  # X's panel met; Y's meets in two hours
+        meeting.save()
+        channel.panel_list(actor=None, case=case, meeting=meeting)
+        meetings.append(meeting)
+
+    def discussed():
+        report = statistics_report(partnership, this_year, unsuppressed=True)
+        return dict(zip(report.table("funnel").row_labels, report.table("funnel").display, strict=True))[
+            "Discussed at a Channel panel"][0]
+
+    assert discussed() == "0"
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=3)):
+        meetings[0].starts_at = timezone.now() + dt.timedelta(days=7)
+        meetings[0].save()
         assert discussed() == "1"

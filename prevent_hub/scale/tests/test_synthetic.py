@@ -121,21 +121,33 @@ def test_the_access_log_continues_the_chain_and_verifies():
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
 
 
-def test_a_tampered_history_row_is_caught_by_verification():
+def test_a_row_forged_into_the_history_is_caught_by_verification():
     generate()
-    # The triggers refuse UPDATE, so build a broken history through the bulk path itself: a row whose
-    # stored hash does not match its content must fail verification like any other.
     row = AccessLog.objects.filter(target_type="channel.case").order_by("-seq").values().first()
-    forged = {key: value for key, value in row.items() if key not in ("id", "seq", "prev_hash", "hash")}
-    AccessLog.append_history([forged])
-    assert verify_chain(AccessLog).ok
-    with connection.cursor() as cursor:  # a forger appending a row with its own hash
+    with connection.cursor() as cursor:  # a forger appending a row with a made-up hash, past the models
         cursor.execute(f"INSERT INTO {AccessLog._meta.db_table} (seq, timestamp, user_repr, roles, request_id, event, "
                        "target_type, target_id, target_repr, sections, purpose, recipient, prev_hash, hash) "
                        "VALUES (%s, %s, '', '', '', 'consultation', '', '', '', '[]', '', '', %s, %s)",
-                       [row["seq"] + 2, row["timestamp"], "0" * 64, "f" * 64])
+                       [row["seq"] + 1, row["timestamp"], row["hash"], "f" * 64])
     result = verify_chain(AccessLog)
-    assert not result.ok and result.first_bad_seq == row["seq"] + 2
+    assert not result.ok and result.first_bad_seq == row["seq"] + 1 and result.problem == "hash mismatch"
+
+
+def test_history_with_a_naive_timestamp_is_refused():
+    entry = {"timestamp": dt.datetime(2024, 1, 1, 12), "user_id": None, "user_repr": "", "roles": "",
+             "request_id": "", "partnership_id": None, "event": "consultation", "target_type": "", "target_id": "",
+             "target_repr": "", "target_version": None, "sections": [], "purpose": "", "recipient": ""}
+    before = AccessLog.objects.count()
+    with pytest.raises(ValueError, match="timezone-aware"), transaction.atomic():
+        AccessLog.append_history([entry])
+    assert AccessLog.objects.count() == before
+
+
+def test_generate_demo_refuses_production_settings(settings):
+    settings.SETTINGS_MODULE = "config.settings.production"
+    with pytest.raises(CommandError, match="refuses to run with production settings"):
+        call_command("generate_demo", "--scale", "county", stdout=io.StringIO(), stderr=io.StringIO())
+    assert not Partnership.objects.filter(slug__startswith=synthetic.SLUG_PREFIX).exists()
 
 
 def test_a_second_run_is_refused_with_a_clear_message():

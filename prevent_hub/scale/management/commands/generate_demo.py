@@ -2,6 +2,7 @@
 import datetime as dt
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -22,6 +23,10 @@ class Command(BaseCommand):
                                  "shrink in proportion).")
 
     def handle(self, *args, scale, seed, as_of, partnerships, **options):
+        if settings.SETTINGS_MODULE.endswith(".production"):
+            # Millions of invented rows, appended for good to the real audit logs, holding their locks meanwhile.
+            raise CommandError("generate_demo is for demonstration and test databases; it refuses to run with "
+                               "production settings.")
         chosen = synthetic.SCALES[scale]
         if partnerships is not None:
             if partnerships < 1:
