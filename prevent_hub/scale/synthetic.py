@@ -26,7 +26,7 @@ from prevent_hub.audit.models import AccessLog
 from prevent_hub.audit.services import log_change
 from prevent_hub.channel import demo as channel_demo
 from prevent_hub.channel import services as channel_services
-from prevent_hub.channel.choices import AgeBand, ConcernType, Gender, GatewayOutcome, Outcome, ReferralSector, Stage
+from prevent_hub.channel.choices import AgeBand, ConcernType, GatewayOutcome, Gender, Outcome, ReferralSector, Stage
 from prevent_hub.channel.models import REFERENCE_ALPHABET, Case, CaseAssignment, Subject
 from prevent_hub.core.bulk import copy_insert
 from prevent_hub.core.progress import ProgressBar
@@ -38,8 +38,16 @@ from prevent_hub.governance.models import Attendance, Group, Meeting, Seat
 from prevent_hub.insights.categories import dimension
 from prevent_hub.insights.models import Referral
 from prevent_hub.plans.choices import ActionStatus, Cadence, OwnerKind, Rag, Tag, TimescaleKind
-from prevent_hub.plans.models import Action, ActionOwner, Plan, PlanVersion, ProgressUpdate, Theme, Timescale, \
-    ref_sort_key
+from prevent_hub.plans.models import (
+    Action,
+    ActionOwner,
+    Plan,
+    PlanVersion,
+    ProgressUpdate,
+    Theme,
+    Timescale,
+    ref_sort_key,
+)
 from prevent_hub.training.choices import CourseLevel, Delivery
 from prevent_hub.training.models import Course, Feedback, HeadCount, LmsCompletion, Trainer, TrainingSession
 

@@ -16,7 +16,6 @@ from prevent_hub.plans import schedule
 from .models import Course, HeadCount, LmsCompletion
 
 
-
 def _quarter(day: dt.date, year_start_month: int) -> str:
     return schedule.period_containing(day, year_start_month).label
 

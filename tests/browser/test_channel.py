@@ -4,8 +4,8 @@ import datetime as dt
 import re
 
 import pytest
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from prevent_hub.channel import services
 from prevent_hub.channel.demo import load_channel_demo

@@ -5,8 +5,8 @@ from collections import Counter
 from urllib.parse import urljoin, urlparse
 
 import pytest
-from playwright.sync_api import expect
 from django.urls import Resolver404, resolve
+from playwright.sync_api import expect
 
 from prevent_hub.accounts.demo import current_code
 from prevent_hub.core.roles import Role
