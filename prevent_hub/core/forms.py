@@ -1,6 +1,40 @@
 from django import forms
 from django.db import models
+from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
+from django.utils.html import format_html, format_html_join
+
+
+class GovUKBoundField(BoundField):
+    """A form field as the GOV.UK templates see it."""
+
+    @property
+    def select_options(self) -> str:
+        """A select's ``<option>`` (and ``<optgroup>``) elements, selected as Django's Select would.
+
+        Built straight from the choices: Django's per-option widget dictionaries, rendered
+        through the template engine, cost milliseconds per filter form on long lists.
+        """
+        widget = self.field.widget
+        wanted = widget.format_value(self.value())  # a list of strings (NullBooleanSelect: one string)
+        wanted = set(wanted) if isinstance(wanted, list) else wanted
+        multiple = widget.allow_multiple_selected
+        has_selected = False
+
+        def option(value, label):
+            nonlocal has_selected
+            selected = (multiple or not has_selected) and str(value) in wanted
+            has_selected |= selected
+            return format_html('<option value="{}"{}>{}</option>', value, " selected" if selected else "", label)
+
+        parts = []
+        for value, label in widget.choices:
+            if isinstance(label, (list, tuple)):
+                parts.append(format_html('<optgroup label="{}">{}</optgroup>', value,
+                                         format_html_join("", "{}", ((option(v, sub),) for v, sub in label))))
+            else:
+                parts.append(option("" if value is None else value, label))
+        return format_html_join("\n", "{}", ((part,) for part in parts))
 
 
 class GovUKFormRenderer(TemplatesSetting):
@@ -8,6 +42,7 @@ class GovUKFormRenderer(TemplatesSetting):
 
     form_template_name = "govuk/forms/form.html"
     field_template_name = "govuk/forms/field.html"
+    bound_field_class = GovUKBoundField
 
 
 def formfield_for(model_field, **kwargs):

@@ -8,16 +8,13 @@ Counting happens in the database, a fixed number of queries however many referra
 Every table is then shown through ``disclosure.show``: protected unless the reader is on the case team.
 """
 import datetime as dt
-import functools
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import CharField, Count, F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Cast, Concat, ExtractMonth
+from django.db.models import Count, F
+from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from prevent_hub.core.dates import end_of_day
@@ -111,50 +108,38 @@ def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None)
     served only while none of its sources has changed: at national scale this saves a dozen grouped
     queries over tens of thousands of rows and the disclosure checks on every page view.
     """
-    key = "insights:report:" + hashlib.sha256(repr((
+    from prevent_hub.core.caching import get_or_build
+
+    report = get_or_build("insights:report", (
         REPORT_CACHE_SCHEMA, _inputs_version(), partnership.pk, year, unsuppressed, as_of, threshold(),
         _fingerprint(partnership),
-    )).encode()).hexdigest()
-    report = cache.get(key)
-    if report is None:
-        report = _statistics_report(partnership, year, unsuppressed=unsuppressed, as_of=as_of)
-        cache.set(key, report, REPORT_CACHE_SECONDS)
+    ), lambda: _statistics_report(partnership, year, unsuppressed=unsuppressed, as_of=as_of))
     report.partnership = partnership  # the current record, not the pickled copy
     return report
 
 
-@functools.cache
 def _inputs_version() -> str:
     """The category lists, the national figures and the code that turns records into a report, as deployed:
     a release that changes any of them (a disclosure fix, say) changes every key."""
     from prevent_hub.channel import selectors as channel_selectors
+    from prevent_hub.core.caching import code_digest
 
     from . import disclosure
 
-    files = [categories.DATA / "categories.json", categories.DATA / "national.json", Path(__file__),
-             Path(disclosure.__file__), Path(categories.__file__), Path(channel_selectors.__file__)]
-    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
+    return code_digest(categories.DATA / "categories.json", categories.DATA / "national.json", Path(__file__),
+                       Path(disclosure.__file__), Path(categories.__file__), Path(channel_selectors.__file__))
 
 
 def _fingerprint(partnership) -> tuple:
-    """In one query, for each source: its rows, the sum of their ids and the sum of their versions. An
-    insert or a deletion changes the first two, every save bumps a version, and no clock is involved, so
-    the order in which concurrent edits commit cannot hide one. Panel listings count once their
-    meeting has started, which is when a case counts as discussed."""
+    """Each source's rows, sum of ids and sum of versions (``core.caching.fingerprint``). Panel listings
+    count once their meeting has started, which is when a case counts as discussed."""
     from prevent_hub.channel.models import Case, PanelDecisionRecord, PanelListing
+    from prevent_hub.core.caching import fingerprint
 
-    sources = {
-        "referrals": Referral.objects.all(), "by_hand": MonthlyCount.objects.all(), "cases": Case.objects.all(),
-        "decisions": PanelDecisionRecord.objects.all(),
-        "listings": PanelListing.objects.filter(meeting__starts_at__lte=timezone.now()),
-    }
-    columns = {}
-    for name, queryset in sources.items():
-        grouped = queryset.filter(partnership=OuterRef("pk")).order_by().values("partnership")
-        columns[name] = Subquery(grouped.annotate(state=Concat(
-            Cast(Count("*"), CharField()), Value(":"), Cast(Sum("pk"), CharField()), Value(":"),
-            Cast(Sum("version"), CharField()), output_field=CharField())).values("state"))
-    return type(partnership).objects.filter(pk=partnership.pk).annotate(**columns).values_list(*columns).get()
+    return fingerprint(partnership.pk, [
+        Referral, MonthlyCount, Case, PanelDecisionRecord,
+        PanelListing.objects.filter(partnership=partnership, meeting__starts_at__lte=timezone.now()),
+    ])
 
 
 def _statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None) -> Report:

@@ -297,6 +297,22 @@ def dashboard(version, as_of) -> dict:
     }
 
 
+def dashboard_fingerprint(partnership) -> tuple:
+    """The state of every table the dashboard is computed from (``core.caching.fingerprint``): the plan's
+    actions and their schedules, owners and updates, and for Strategy Group attendance the directory
+    and the meetings, registers and seats."""
+    from prevent_hub.core.caching import fingerprint
+    from prevent_hub.directory.models import Organisation, Person, PreventLead
+    from prevent_hub.governance.models import Attendance, Group, Meeting, Seat
+
+    from .models import ActionOwner, CheckpointRecord, PlanVersion, ProgressUpdate, Theme, Timescale
+
+    return fingerprint(partnership.pk, [
+        PlanVersion, Theme, Action, Timescale, ActionOwner, CheckpointRecord, ProgressUpdate,
+        Organisation, Person, PreventLead, Group, Meeting, Attendance, Seat,
+    ])
+
+
 def may_report_on(user, action, perm: str) -> bool:
     """Coordinators report on any action; owners and leads only on actions they own (via their directory entry)."""
     from prevent_hub.core.permissions import has_perm

@@ -1,5 +1,6 @@
 import base64
 import datetime as dt
+import functools
 import secrets
 
 from django import forms as django_forms
@@ -304,16 +305,60 @@ class VersionDashboardView(ObjectMixin, View):
     def get(self, request, *args, **kwargs):
         version = self.get_object()
         as_of = as_of_from(request)
+        period = schedule.period_containing(as_of, self.partnership.year_start_month)
+        context = self.base_context(
+            object=version, as_of=as_of, period=period, body=dashboard_body(version, as_of),
+            locked=version.period_locks.filter(period_start=period.start).exists(),
+            can_lock=has_perm(request.user, "plans.add_periodlock", self.partnership))
+        return render(request, "plans/version_dashboard.html", context)
+
+
+DASHBOARD_BODY = "plans/_dashboard_body.html"
+DASHBOARD_CACHE_SCHEMA = 1  # bump when what the body shows changes in a way its code digest would miss
+
+
+def dashboard_body(version, as_of) -> str:
+    """The dashboard's figures and tables on ``as_of``, rendered.
+
+    Served from the cache while none of the records it is computed from has changed (the key holds
+    their fingerprint, the day, and a digest of the code and templates): the dashboard works out
+    every action's schedule and the Strategy Group's attendance, and is opened far more often than
+    a plan is updated.
+    """
+    from django.conf import settings
+    from django.template.loader import render_to_string
+
+    from prevent_hub.core.caching import get_or_build
+    from prevent_hub.governance.selectors import attendance_compliance
+
+    partnership = version.partnership
+
+    def build() -> str:
         data = selectors.dashboard(version, as_of)
         data["chart"] = rag_chart(data["themes"])
-        data["locked"] = version.period_locks.filter(period_start=data["period"].start).exists()
         # Strategy Group attendance (seed action 2.1) sits beside the plan's progress.
-        from prevent_hub.governance.selectors import attendance_compliance
+        data["attendance"] = attendance_compliance(partnership, as_of)
+        return render_to_string(DASHBOARD_BODY, {"partnership": partnership, **data})
 
-        data["attendance"] = attendance_compliance(version.partnership, as_of)
-        context = self.base_context(object=version, can_lock=has_perm(request.user, "plans.add_periodlock", self.partnership),
-                                    **data)
-        return render(request, "plans/version_dashboard.html", context)
+    return get_or_build("plans:dashboard", (
+        DASHBOARD_CACHE_SCHEMA, _dashboard_code(), settings.TIME_ZONE, settings.LANGUAGE_CODE,
+        version.pk, as_of, partnership.slug, partnership.year_start_month, selectors.dashboard_fingerprint(partnership),
+    ), build)
+
+
+@functools.cache
+def _dashboard_code() -> str:
+    """The code and templates behind the dashboard body, as deployed."""
+    from pathlib import Path
+
+    from prevent_hub.core.caching import code_digest, template_path
+    from prevent_hub.directory import selectors as directory_selectors
+    from prevent_hub.governance import selectors as governance_selectors
+
+    return code_digest(
+        Path(__file__), Path(selectors.__file__), Path(schedule.__file__), Path(governance_selectors.__file__),
+        Path(directory_selectors.__file__),
+        *(template_path(name) for name in (DASHBOARD_BODY, "plans/_state_table.html", "plans/_status_tag.html")))
 
 
 def rag_chart(themes) -> list[dict]:

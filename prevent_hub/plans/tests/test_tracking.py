@@ -3,6 +3,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -151,10 +152,17 @@ def test_dashboard_and_action_list_queries_do_not_grow_with_actions(client, seed
     dashboard = reverse("plans:planversion_dashboard", kwargs={"partnership": "alpha", "pk": seed_version.pk}) + "?as_of=2018-01-15"
     actions = reverse("plans:action_list", kwargs={"partnership": "alpha"})
     client.get(dashboard)
-    small = (_queries(client, dashboard), _queries(client, actions), _queries(client, actions + "?tag=OFOF&status=&q=forum"))
+
+    def counts():
+        cache.clear()  # the dashboard body is cached: count it computed, then served from the cache
+        return (_queries(client, dashboard), _queries(client, dashboard), _queries(client, actions),
+                _queries(client, actions + "?tag=OFOF&status=&q=forum"))
+
+    small = counts()
+    assert small[1] < small[0]
     _bulk_actions(seed_version, 3000 - 32)
     assert seed_version.actions.count() == 3000
-    assert (_queries(client, dashboard), _queries(client, actions), _queries(client, actions + "?tag=OFOF&status=&q=forum")) == small
+    assert counts() == small
 
 
 def test_action_list_filters(client, seed_version):
