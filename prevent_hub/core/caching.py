@@ -56,6 +56,17 @@ def template_path(name: str) -> Path:
     return Path(engines["django"].engine.find_template(name)[0].origin.name)
 
 
+def render_cached(namespace: str, key_parts: tuple, template_name: str, build_context: Callable[[], dict]) -> str:
+    """``template_name`` rendered without a request from ``build_context()``, cached under ``key_parts`` (which
+    must include a fingerprint of its sources and a ``code_digest`` of the code and templates behind it).
+
+    The template must not depend on who is looking, nor carry a per-request value such as a CSRF token.
+    """
+    from django.template.loader import render_to_string
+
+    return get_or_build(namespace, key_parts, lambda: render_to_string(template_name, build_context()))
+
+
 def get_or_build(namespace: str, key_parts: tuple, build: Callable[[], object], seconds: int = CACHE_SECONDS):
     """The value cached under ``namespace`` and ``key_parts`` (which must include a fingerprint), or ``build()``'s."""
     key = f"{namespace}:" + hashlib.sha256(repr(key_parts).encode()).hexdigest()

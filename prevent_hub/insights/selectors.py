@@ -100,22 +100,27 @@ REPORT_CACHE_SCHEMA = 1
 REPORT_CACHE_SECONDS = 24 * 3600
 
 
-def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None) -> Report:
+def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None, key: tuple | None = None) -> Report:
     """Every table the statistics page shows for the financial year starting in April ``year``
     (as it stood at the end of ``as_of``, if given).
 
     The report is cached under a fingerprint of everything it is computed from, so a cached report is
     served only while none of its sources has changed: at national scale this saves a dozen grouped
-    queries over tens of thousands of rows and the disclosure checks on every page view.
+    queries over tens of thousands of rows and the disclosure checks on every page view. ``key`` is
+    ``report_key`` for the same arguments, when the caller has it already.
     """
     from prevent_hub.core.caching import get_or_build
 
-    report = get_or_build("insights:report", (
-        REPORT_CACHE_SCHEMA, _inputs_version(), partnership.pk, year, unsuppressed, as_of, threshold(),
-        _fingerprint(partnership),
-    ), lambda: _statistics_report(partnership, year, unsuppressed=unsuppressed, as_of=as_of))
+    report = get_or_build("insights:report", key or report_key(partnership, year, unsuppressed=unsuppressed, as_of=as_of),
+                          lambda: _statistics_report(partnership, year, unsuppressed=unsuppressed, as_of=as_of))
     report.partnership = partnership  # the current record, not the pickled copy
     return report
+
+
+def report_key(partnership, year: int, *, unsuppressed: bool, as_of=None) -> tuple:
+    """What a report is cached under: its arguments, the settings and code it depends on, its sources' fingerprint."""
+    return (REPORT_CACHE_SCHEMA, _inputs_version(), partnership.pk, year, unsuppressed, as_of, threshold(),
+            _fingerprint(partnership))
 
 
 def _inputs_version() -> str:

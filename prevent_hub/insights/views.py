@@ -1,4 +1,6 @@
 """The statistics page, its exports and charts, referral imports and monthly counts."""
+import functools
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -21,7 +23,8 @@ class StatisticsMixin(PartnershipMixin):
     # Files leave the panel: they are protected whoever downloads them, the case team included.
     protect_always = False
 
-    def report(self):
+    def options(self) -> tuple[int, bool]:
+        """The financial year asked for (this one if none or an unknown one) and whether the user sees small numbers."""
         if not has_perm(self.request.user, self.permission, self.partnership):
             raise PermissionDenied
         today_year = categories.financial_year(timezone.localdate())
@@ -32,6 +35,10 @@ class StatisticsMixin(PartnershipMixin):
         if not selectors.FIRST_YEAR <= year <= today_year:
             year = today_year
         full = not self.protect_always and selectors.sees_unsuppressed(self.request.user, self.partnership)
+        return year, full
+
+    def report(self):
+        year, full = self.options()
         return selectors.statistics_report(self.partnership, year, unsuppressed=full)
 
 
@@ -52,12 +59,36 @@ def table_rows(table, shares: bool = False):
 
 class StatisticsView(StatisticsMixin, View):
     def get(self, request, *args, **kwargs):
-        report = self.report()
-        years = selectors.years_offered(timezone.localdate())
-        chart_keys = {"sector", "age_band", "concern"}
+        year, full = self.options()
         context = {
-            "partnership": self.partnership, "report": report,
-            "year_labels": [(y, categories.financial_year_label(y)) for y in years],
+            "partnership": self.partnership, "year": year, "year_label": categories.financial_year_label(year),
+            "unsuppressed": full, "threshold": selectors.threshold(),
+            "year_labels": [(y, categories.financial_year_label(y)) for y in selectors.years_offered(timezone.localdate())],
+            "can_keep": has_perm(request.user, "insights.import_referral", self.partnership),
+            "can_list_records": has_perm(request.user, "insights.view_referral", self.partnership),
+            "body": statistics_body(self.partnership, year, full),
+        }
+        return render(request, "insights/statistics.html", context)
+
+
+STATISTICS_BODY = "insights/_statistics_body.html"
+STATISTICS_BODY_SCHEMA = 1  # bump when what the body shows changes in a way its code digest would miss
+
+
+def statistics_body(partnership, year: int, unsuppressed: bool) -> str:
+    """The statistics page's tables and charts, rendered; cached under the report's own key, so the
+    rendering is reused exactly as long as the report is."""
+    from django.conf import settings
+
+    from prevent_hub.core.caching import render_cached
+
+    key = selectors.report_key(partnership, year, unsuppressed=unsuppressed)
+
+    def build() -> dict:
+        report = selectors.statistics_report(partnership, year, unsuppressed=unsuppressed, key=key)
+        chart_keys = {"sector", "age_band", "concern"}
+        return {
+            "partnership": partnership, "report": report,
             "months": report.table(f"months_{report.year}"),
             "month_rows": table_rows(report.table(f"months_{report.year}")),
             "last_year_rows": table_rows(report.table(f"months_{report.year - 1}")),
@@ -68,10 +99,22 @@ class StatisticsView(StatisticsMixin, View):
             "series": [(report.table(key), table_rows(report.table(key))) for key in ("series_concern", "series_age_band")],
             "charts": {key: charts.bars(report, key) for key in ("months", "funnel", "series")},
             "chart_titles": charts.CHARTS,
-            "can_keep": has_perm(request.user, "insights.import_referral", self.partnership),
-            "can_list_records": has_perm(request.user, "insights.view_referral", self.partnership),
         }
-        return render(request, "insights/statistics.html", context)
+
+    return render_cached("insights:statistics", (
+        STATISTICS_BODY_SCHEMA, _statistics_code(), settings.TIME_ZONE, settings.LANGUAGE_CODE, partnership.slug, *key,
+    ), STATISTICS_BODY, build)
+
+
+@functools.cache
+def _statistics_code() -> str:
+    """The code and templates behind the statistics body, as deployed."""
+    from pathlib import Path
+
+    from prevent_hub.core.caching import code_digest, template_path
+
+    return code_digest(Path(__file__), Path(charts.__file__), *(
+        template_path(name) for name in (STATISTICS_BODY, "insights/_bars.html", "insights/_table.html")))
 
 
 class StatisticsExportView(StatisticsMixin, View):

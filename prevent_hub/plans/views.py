@@ -326,24 +326,23 @@ def dashboard_body(version, as_of) -> str:
     a plan is updated.
     """
     from django.conf import settings
-    from django.template.loader import render_to_string
 
-    from prevent_hub.core.caching import get_or_build
+    from prevent_hub.core.caching import render_cached
     from prevent_hub.governance.selectors import attendance_compliance
 
     partnership = version.partnership
 
-    def build() -> str:
+    def build() -> dict:
         data = selectors.dashboard(version, as_of)
         data["chart"] = rag_chart(data["themes"])
         # Strategy Group attendance (seed action 2.1) sits beside the plan's progress.
         data["attendance"] = attendance_compliance(partnership, as_of)
-        return render_to_string(DASHBOARD_BODY, {"partnership": partnership, **data})
+        return {"partnership": partnership, **data}
 
-    return get_or_build("plans:dashboard", (
+    return render_cached("plans:dashboard", (
         DASHBOARD_CACHE_SCHEMA, _dashboard_code(), settings.TIME_ZONE, settings.LANGUAGE_CODE,
         version.pk, as_of, partnership.slug, partnership.year_start_month, selectors.dashboard_fingerprint(partnership),
-    ), build)
+    ), DASHBOARD_BODY, build)
 
 
 @functools.cache

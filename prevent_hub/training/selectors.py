@@ -82,6 +82,15 @@ def coverage(partnership, start: dt.date, end: dt.date, recorded_before=None) ->
     }
 
 
+def coverage_fingerprint(partnership) -> tuple:
+    """The state of every table coverage is computed from (``core.caching.fingerprint``)."""
+    from prevent_hub.core.caching import fingerprint
+
+    from .models import TrainingSession
+
+    return fingerprint(partnership.pk, [HeadCount, TrainingSession, LmsCompletion, Organisation, Course])
+
+
 def authorities_without_training(partnership, as_of: dt.date) -> list[Organisation]:
     """Specified authorities with nobody trained in the last twelve months (seed action 3.5)."""
     since = as_of.replace(year=as_of.year - 1, day=28 if (as_of.month, as_of.day) == (2, 29) else as_of.day)

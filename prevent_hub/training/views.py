@@ -1,3 +1,4 @@
+import functools
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -128,14 +129,45 @@ class CoverageView(PartnershipMixin, View):
         if not has_perm(request.user, "training.view_trainingsession", self.partnership):
             raise PermissionDenied
         as_of = as_of_from(request)
-        current = schedule.period_containing(as_of, self.partnership.year_start_month)
-        start = schedule.period_containing(schedule.add_months(current.start, -9), self.partnership.year_start_month).start
-        data = selectors.coverage(self.partnership, start, min(current.end, as_of))
+        return render(request, "training/coverage.html", {
+            "partnership": self.partnership, "as_of": as_of, "body": coverage_body(self.partnership, as_of)})
+
+
+COVERAGE_BODY = "training/_coverage_body.html"
+COVERAGE_CACHE_SCHEMA = 1  # bump when what the body shows changes in a way its code digest would miss
+
+
+def coverage_body(partnership, as_of) -> str:
+    """The last four quarters' coverage on ``as_of``, rendered; served from the cache while none of the
+    records it is computed from has changed (a year of e-learning is thousands of rows to group)."""
+    from django.conf import settings
+
+    from prevent_hub.core.caching import render_cached
+
+    def build() -> dict:
+        current = schedule.period_containing(as_of, partnership.year_start_month)
+        start = schedule.period_containing(schedule.add_months(current.start, -9), partnership.year_start_month).start
+        data = selectors.coverage(partnership, start, min(current.end, as_of))
         widest = max((q["trained"] for q in data["quarters"]), default=0) or 1
-        chart = [{"label": q["quarter"], "width": 100 * q["trained"] / widest, "y": i} for i, q in enumerate(data["quarters"])]
-        context = {"partnership": self.partnership, "as_of": as_of, "chart": chart, **data,
-                   "no_training": selectors.authorities_without_training(self.partnership, as_of)}
-        return render(request, "training/coverage.html", context)
+        chart = [{"label": q["quarter"], "width": 100 * q["trained"] / widest, "y": i}
+                 for i, q in enumerate(data["quarters"])]
+        return {"partnership": partnership, "chart": chart, **data,
+                "no_training": selectors.authorities_without_training(partnership, as_of)}
+
+    return render_cached("training:coverage", (
+        COVERAGE_CACHE_SCHEMA, _coverage_code(), settings.TIME_ZONE, settings.LANGUAGE_CODE,
+        partnership.pk, partnership.slug, partnership.year_start_month, as_of, selectors.coverage_fingerprint(partnership),
+    ), COVERAGE_BODY, build)
+
+
+@functools.cache
+def _coverage_code() -> str:
+    """The code and template behind the coverage body, as deployed."""
+    from pathlib import Path
+
+    from prevent_hub.core.caching import code_digest, template_path
+
+    return code_digest(Path(__file__), Path(selectors.__file__), Path(schedule.__file__), template_path(COVERAGE_BODY))
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -32,6 +32,23 @@ def test_case_list_queries_do_not_grow_with_the_number_of_cases(client, channel_
     assert count(client, url) == few
 
 
+def test_the_case_list_reads_no_encrypted_column(client, channel_world):
+    """It shows references, stages and dates only: nothing sensitive is fetched or decrypted for it."""
+    from prevent_hub.channel.crypto import EncryptedDateField, EncryptedTextField
+    from prevent_hub.channel.models import Case
+
+    encrypted = [f.column for f in Case._meta.concrete_fields if isinstance(f, (EncryptedTextField, EncryptedDateField))]
+    assert encrypted
+    client.force_login(channel_world.users[Role.CHANNEL_CHAIR])
+    url = reverse("channel:case_list", kwargs={"partnership": "alpha"})
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url)
+    assert channel_world.case_a.reference in page.content.decode()
+    case_queries = [q["sql"] for q in captured.captured_queries if '"channel_case"' in q["sql"]]
+    assert case_queries and not [column for column in encrypted for sql in case_queries if f'"{column}"' in sql]
+
+
 def test_case_page_queries_do_not_grow_with_the_records_on_the_case(client, channel_world):
     world = channel_world
     case = advance_to_support(world.case_a, organisation=world.organisation, meeting=world.meeting, tag="A")

@@ -3,8 +3,10 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from prevent_hub.core.services import object_update
@@ -137,3 +139,27 @@ def test_a_panel_moved_later_and_another_met_do_not_cancel_out():
         meetings[0].starts_at = timezone.now() + dt.timedelta(days=7)
         meetings[0].save()
         assert discussed() == "1"
+
+
+def test_the_statistics_page_is_rendered_again_exactly_when_the_report_changes(client):
+    from prevent_hub.core.roles import Role
+    from prevent_hub.core.testing.matrix import user_with
+
+    partnership = PartnershipFactory(slug="alpha")
+    for n in range(12):
+        referral(partnership, f"R{n}")
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    url = reverse("insights:statistics", kwargs={"partnership": "alpha"}) + "?year=2024"
+
+    def get():
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(url).content.decode()
+        return html[html.index("Referrals by month"):html.index("</main>")], len(captured)
+
+    get()
+    cache.clear()
+    (first, computed), (second, cached) = get(), get()
+    assert first == second and cached < computed
+    assert ">12<" in first and ">13<" not in first
+    referral(partnership, "NEW")
+    assert ">13<" in get()[0]
