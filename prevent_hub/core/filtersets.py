@@ -1,8 +1,13 @@
+import functools
+import inspect
 from functools import reduce
 from operator import or_
+from pathlib import Path
 
 import django_filters
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,6 +23,9 @@ class PartnershipFilterSet(django_filters.FilterSet):
     """Filters scoped to a partnership, with a free-text ``q`` over ``search_fields``."""
 
     search_fields: tuple[str, ...] = ()
+    # The models whose rows a choice list is drawn from, its labels included (a plan version's label
+    # names its plan): the rendered form is reused while none of them changes (``rendered_form``).
+    choice_sources: tuple = ()
 
     q = django_filters.CharFilter(label=_("Search"), method="search")
 
@@ -36,3 +44,35 @@ class PartnershipFilterSet(django_filters.FilterSet):
         for term in terms[:8]:
             queryset = queryset.filter(reduce(or_, (Q(**{f"{field}__icontains": term}) for field in self.search_fields)))
         return queryset
+
+
+FIELD_TEMPLATES = ("govuk/forms/field.html", "govuk/forms/attrs.html", "govuk/forms/describedby.html",
+                   "govuk/forms/error.html", "govuk/forms/hint.html")
+
+
+def rendered_form(filterset) -> str:
+    """The filter form's fields as GOV.UK form groups, rendered once per set of values asked for and
+    reused while the records its choice lists come from are unchanged (a list of organisations is
+    dozens of options, rebuilt from the database on every page of a list otherwise)."""
+    from django.conf import settings
+
+    from .caching import fingerprint, get_or_build
+
+    form = filterset.form
+    drawn_from = {flt.extra["queryset"].model for flt in filterset.filters.values() if "queryset" in flt.extra}
+    missing = drawn_from - set(filterset.choice_sources)
+    if missing:
+        raise ImproperlyConfigured(f"{type(filterset).__name__}.choice_sources must name {sorted(m.__name__ for m in missing)}.")
+    asked = tuple((name, tuple(form.data.getlist(name)) if form.is_bound else ()) for name in form.fields)
+    key = (_form_code(type(filterset)), settings.LANGUAGE_CODE, type(filterset).__qualname__, filterset.partnership.pk,
+           asked, fingerprint(filterset.partnership.pk, filterset.choice_sources) if filterset.choice_sources else ())
+    return get_or_build("core:filters", key, lambda: mark_safe("".join(field.as_field_group() for field in form)))
+
+
+@functools.cache
+def _form_code(filterset_class) -> str:
+    from . import forms
+    from .caching import code_digest, template_path
+
+    return code_digest(Path(__file__), Path(forms.__file__), Path(inspect.getfile(filterset_class)),
+                       *(template_path(name) for name in FIELD_TEMPLATES))

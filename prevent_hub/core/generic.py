@@ -23,6 +23,7 @@ from django.views import View
 from prevent_hub.directory.models import Partnership
 
 from . import tabular
+from .filtersets import rendered_form
 from .permissions import has_perm, memberships
 from .services import ConflictError, object_create, object_delete, object_update
 
@@ -161,6 +162,7 @@ class ObjectListView(ModelViewMixin, View):
         context = self.base_context(
             table=table,
             filterset=filterset,
+            filter_form=rendered_form(filterset) if filterset is not None else "",
             page_obj=page,
             page_query=tabular_query(query, table.sort),
             export_query=tabular_query(query, table.sort),
@@ -478,6 +480,7 @@ class ModelViews:
         *,
         model,
         queryset=None,
+        list_queryset=None,
         form_class=None,
         filterset_class=None,
         table=None,
@@ -492,11 +495,12 @@ class ModelViews:
         history_related=(),
     ):
         self.model = model
-        # A callable queryset must stay a plain function, not become a method of the view class.
-        common = {"model": model, "queryset": staticmethod(queryset) if callable(queryset) else queryset}
+        common = {"model": model, **self._queryset(queryset)}
         name = model.__name__
         self.views = {
-            "list": self._view(name, ObjectListView, common, filterset_class=filterset_class, table=staticmethod(table),
+            # ``list_queryset``: what the list's table needs, when that is less than the other pages read.
+            "list": self._view(name, ObjectListView, {**common, **self._queryset(list_queryset)},
+                               filterset_class=filterset_class, table=staticmethod(table),
                                paginate_by=paginate_by, **({"template_name": list_template} if list_template else {})),
             "add": self._view(name, ObjectEditView, common, form_class=form_class),
             "detail": self._view(name, ObjectDetailView, common, summary=summary,
@@ -515,6 +519,13 @@ class ModelViews:
         self.routes = frozenset(self.views) | frozenset(extra_routes)
         for view in self.views.values():
             view.routes = self.routes
+
+    @staticmethod
+    def _queryset(queryset) -> dict:
+        if queryset is None:
+            return {}
+        # A callable queryset must stay a plain function, not become a method of the view class.
+        return {"queryset": staticmethod(queryset) if callable(queryset) else queryset}
 
     @staticmethod
     def _view(name, base, common, **attrs):

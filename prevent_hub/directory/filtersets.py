@@ -30,6 +30,7 @@ class OrganisationFilterSet(PartnershipFilterSet):
 
 class PersonFilterSet(PartnershipFilterSet):
     search_fields = ("name", "job_title", "email", "organisation__name", "organisation__short_name")
+    choice_sources = (Organisation,)
     organisation = django_filters.ModelChoiceFilter(
         queryset=Organisation.objects.all(), label=_("Organisation"), empty_label=_("Any organisation")
     )
@@ -41,6 +42,7 @@ class PersonFilterSet(PartnershipFilterSet):
 
 class PreventLeadFilterSet(PartnershipFilterSet):
     search_fields = ("person__name", "organisation__name", "organisation__short_name")
+    choice_sources = (Organisation,)
     organisation = django_filters.ModelChoiceFilter(
         queryset=Organisation.objects.all(), label=_("Organisation"), empty_label=_("Any organisation")
     )

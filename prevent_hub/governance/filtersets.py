@@ -18,6 +18,7 @@ class GroupFilterSet(PartnershipFilterSet):
 
 class MeetingFilterSet(PartnershipFilterSet):
     search_fields = ("group__name", "location")
+    choice_sources = (Group,)
     group = django_filters.ModelChoiceFilter(queryset=Group.objects.all(), label=_("Group"), empty_label=_("Any group"))
     status = django_filters.ChoiceFilter(choices=MeetingStatus.choices, label=_("Status"), empty_label=_("Any status"))
 

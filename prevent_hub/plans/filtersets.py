@@ -9,13 +9,14 @@ from prevent_hub.core.filtersets import PartnershipFilterSet, YesNoAnyWidget
 from prevent_hub.directory.models import Organisation
 
 from .choices import ActionStatus, Tag
-from .models import Action, EmailLog, PlanVersion
+from .models import Action, EmailLog, Plan, PlanVersion
 
 DUE_WINDOWS = (("overdue", _("Due date passed")), ("30", _("Due in the next 30 days")), ("90", _("Due in the next 90 days")))
 
 
 class ActionFilterSet(PartnershipFilterSet):
     search_fields = ("ref", "text", "notes", "who_text", "updates__narrative")
+    choice_sources = (PlanVersion, Plan, Organisation)
     plan_version = django_filters.ModelChoiceFilter(
         queryset=PlanVersion.objects.select_related("plan"), label=_("Plan version"), empty_label=_("Any version"))
     theme = django_filters.NumberFilter(field_name="theme__number", label=_("Theme number"))

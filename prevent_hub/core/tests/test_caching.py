@@ -1,7 +1,9 @@
-"""core.caching: the fingerprint changes with every insert, save and deletion in the partnership, and only then."""
+"""core.caching: the fingerprint changes with every insert, save and deletion in the partnership, and only then;
+filter forms cached under it."""
 import pytest
 
 from prevent_hub.core import caching
+from prevent_hub.core.filtersets import rendered_form
 from prevent_hub.core.services import object_update
 from prevent_hub.core.testing.factories import OrganisationFactory, PartnershipFactory, PersonFactory
 from prevent_hub.directory.models import Organisation, Person
@@ -49,3 +51,43 @@ def test_get_or_build_builds_once_per_key():
     assert caching.get_or_build("test", ("a", 1), build) == {"value": 1}
     assert caching.get_or_build("test", ("a", 2), build) == {"value": 2}
     assert len(built) == 2
+
+
+def test_a_filter_form_is_rendered_again_when_a_choice_changes_and_not_otherwise():
+    from django.http import QueryDict
+
+    from prevent_hub.core.services import object_update
+    from prevent_hub.directory.filtersets import PersonFilterSet
+
+    alpha = PartnershipFactory(slug="alpha")
+    council = OrganisationFactory(partnership=alpha, name="Alpha Council")
+
+    def form(query=""):
+        filterset = PersonFilterSet(QueryDict(query) or None, queryset=Person.objects.all(), partnership=alpha)
+        filterset.is_valid()
+        return rendered_form(filterset)
+
+    first = form()
+    assert "Alpha Council" in first and "selected>Alpha Council" not in first
+    assert f'value="{council.pk}" selected>Alpha Council' in form(f"organisation={council.pk}")
+    assert form() == first
+    council.name = "Renamed Council"
+    object_update(actor=None, instance=council, expected_version=council.version)
+    assert "Renamed Council" in form() and "Alpha Council" not in form()
+    OrganisationFactory(partnership=alpha, name="Beta College")
+    assert "Beta College" in form()
+    assert "Select a valid choice" in form("organisation=999999")  # errors are rendered, and cached, per value
+
+
+def test_a_filter_set_must_name_the_tables_its_choices_come_from():
+    from django.core.exceptions import ImproperlyConfigured
+    from django.http import QueryDict
+
+    from prevent_hub.directory.filtersets import PersonFilterSet
+
+    class Forgetful(PersonFilterSet):
+        choice_sources = ()
+
+    filterset = Forgetful(QueryDict(), queryset=Person.objects.all(), partnership=PartnershipFactory())
+    with pytest.raises(ImproperlyConfigured, match="Organisation"):
+        rendered_form(filterset)

@@ -6,12 +6,10 @@ import io
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import Count, Sum
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from prevent_hub.accounts.models import User
@@ -19,6 +17,7 @@ from prevent_hub.audit.models import AccessLog
 from prevent_hub.audit.services import log_access, verify_chain
 from prevent_hub.channel.models import Case
 from prevent_hub.core.roles import Role
+from prevent_hub.core.testing.queries import computed_and_cached
 from prevent_hub.directory.models import Organisation, Partnership, Person
 from prevent_hub.governance.models import Meeting
 from prevent_hub.insights.categories import dimension
@@ -198,12 +197,6 @@ def _pages(partnership):
     }
 
 
-def _count_queries(client, url, name) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200, name
-    return len(captured)
-
-
 def _query_counts(client, scale) -> dict:
     counts = {}
     with transaction.atomic():
@@ -215,8 +208,7 @@ def _query_counts(client, scale) -> dict:
                 TOTP.activate(user, generate_totp_secret())
             client.force_login(user)
             assert client.get(url).status_code == 200, name  # the session's first request also writes it
-            cache.clear()  # pages that cache what they compute: count a first view and a cached one
-            counts[name] = tuple(_count_queries(client, url, name) for _ in ("computed", "cached"))
+            counts[name] = computed_and_cached(client, url)
         transaction.set_rollback(True)
     return counts
 
