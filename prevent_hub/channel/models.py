@@ -12,9 +12,9 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from prevent_hub.core.links import record_url
 from prevent_hub.core.models import PartnershipScopedModel
 
 from .choices import (
@@ -144,7 +144,7 @@ class Case(CaseRecord):
         return self.reference
 
     def get_absolute_url(self):
-        return reverse("channel:case_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("channel:case_detail", self.partnership.slug, self.pk)
 
 
 class Subject(CaseRecord):
@@ -274,7 +274,7 @@ class VafFactor(PartnershipScopedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("channel:vaffactor_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("channel:vaffactor_detail", self.partnership.slug, self.pk)
 
 
 class Assessment(CaseRecord):
@@ -372,7 +372,7 @@ class RetentionRule(PartnershipScopedModel):
         return f"{self.get_outcome_display()}: {self.years} years"
 
     def get_absolute_url(self):
-        return reverse("channel:retentionrule_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("channel:retentionrule_detail", self.partnership.slug, self.pk)
 
 
 class Approval(CaseRecord):

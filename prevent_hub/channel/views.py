@@ -3,6 +3,7 @@ need to know is a 404 whoever asks. Every page that shows case content is a
 ``CaseContentView``: it asks the purpose once per case per session and writes
 exactly one access-log row in the transaction that renders the page.
 """
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -142,7 +143,7 @@ class CaseListView(ChannelMixin, View):
         find = request.GET.get("find", "").strip()
         if find:  # a case reference, or the log reference an auditor quotes
             cases = cases.filter(Q(reference__iexact=find) | Q(log_ref__iexact=find))
-        page = Paginator(cases, 50).get_page(request.GET.get("page"))
+        page = Paginator(cases, settings.PAGINATE_BY).get_page(request.GET.get("page"))
         rules = services.retention_rules(self.partnership)
         for case in page.object_list:
             case.keep_until = services.effective_erase_after(case, rules)

@@ -1,7 +1,16 @@
 """Base models every domain app builds on."""
+import functools
+
 from django.db import models
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 
 from .querysets import PartnershipScopedQuerySet
+
+
+@functools.cache
+def _choice_labels(field) -> dict:
+    return dict(make_hashable(field.flatchoices))
 
 
 class TimestampedModel(models.Model):
@@ -10,6 +19,12 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):
+        # Behind every get_<field>_display(). Django rebuilds the field's whole choices dictionary on
+        # each call (tens of times per list page); a model field's choices are fixed, so build it once.
+        value = getattr(self, field.attname)
+        return force_str(_choice_labels(field).get(make_hashable(value), value), strings_only=True)
 
     @classmethod
     def permission_name(cls, action: str) -> str:

@@ -1,8 +1,7 @@
 """The service navigation, shown according to what the user may do in the current partnership."""
 from dataclasses import dataclass
 
-from django.urls import reverse
-
+from .links import partnership_url
 from .permissions import has_perm
 
 
@@ -43,6 +42,6 @@ def nav_items(request) -> list[dict]:
     for item in PARTNERSHIP_NAV:
         if not has_perm(request.user, item.perm, partnership):
             continue
-        url = reverse(item.url_name, kwargs={"partnership": partnership.slug})
+        url = partnership_url(item.url_name, partnership.slug)
         items.append({"label": item.label, "url": url, "active": current.startswith(item.section)})
     return items

@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from prevent_hub.core.links import record_url
 from prevent_hub.core.models import PartnershipScopedModel, TimestampedModel
 
 from .choices import Sector
@@ -57,7 +58,7 @@ class Organisation(PartnershipScopedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("directory:organisation_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("directory:organisation_detail", self.partnership.slug, self.pk)
 
 
 class Person(PartnershipScopedModel):
@@ -86,7 +87,7 @@ class Person(PartnershipScopedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("directory:person_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("directory:person_detail", self.partnership.slug, self.pk)
 
 
 class PreventLead(PartnershipScopedModel):
@@ -113,7 +114,7 @@ class PreventLead(PartnershipScopedModel):
         return f"{self.person} ({self.organisation})"
 
     def get_absolute_url(self):
-        return reverse("directory:preventlead_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("directory:preventlead_detail", self.partnership.slug, self.pk)
 
 
 class GlossaryTerm(PartnershipScopedModel):
@@ -130,4 +131,4 @@ class GlossaryTerm(PartnershipScopedModel):
         return self.acronym
 
     def get_absolute_url(self):
-        return reverse("directory:glossaryterm_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("directory:glossaryterm_detail", self.partnership.slug, self.pk)

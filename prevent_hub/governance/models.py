@@ -1,9 +1,9 @@
 """Governance: the groups a partnership runs on, their terms of reference, seats, meetings and obligations."""
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from prevent_hub.core.links import record_url
 from prevent_hub.core.models import PartnershipScopedModel
 from prevent_hub.plans.choices import Cadence
 
@@ -31,7 +31,7 @@ class Group(PartnershipScopedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("governance:group_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("governance:group_detail", self.partnership.slug, self.pk)
 
 
 class ReportingLine(PartnershipScopedModel):
@@ -51,7 +51,7 @@ class ReportingLine(PartnershipScopedModel):
         return f"{self.from_group} reports to {self.to_group}"
 
     def get_absolute_url(self):
-        return reverse("governance:reportingline_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("governance:reportingline_detail", self.partnership.slug, self.pk)
 
 
 class Seat(PartnershipScopedModel):
@@ -74,7 +74,7 @@ class Seat(PartnershipScopedModel):
         return f"{self.group}: {holder or _('vacant')} ({self.get_role_display()})"
 
     def get_absolute_url(self):
-        return reverse("governance:seat_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("governance:seat_detail", self.partnership.slug, self.pk)
 
 
 class TermsOfReference(PartnershipScopedModel):
@@ -93,7 +93,7 @@ class TermsOfReference(PartnershipScopedModel):
         return f"{self.group} terms of reference ({self.version_label})"
 
     def get_absolute_url(self):
-        return reverse("governance:termsofreference_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("governance:termsofreference_detail", self.partnership.slug, self.pk)
 
 
 class Meeting(PartnershipScopedModel):
@@ -114,7 +114,7 @@ class Meeting(PartnershipScopedModel):
         return f"{self.group} – {self.starts_at:%-d %B %Y}"
 
     def get_absolute_url(self):
-        return reverse("governance:meeting_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("governance:meeting_detail", self.partnership.slug, self.pk)
 
 
 class MeetingPaper(PartnershipScopedModel):
@@ -184,7 +184,7 @@ class Obligation(PartnershipScopedModel):
         return f"{self.title} ({self.due_date:%-d %b %Y})"
 
     def get_absolute_url(self):
-        return reverse("governance:obligation_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("governance:obligation_detail", self.partnership.slug, self.pk)
 
 
 class CalendarFeed(models.Model):

@@ -7,9 +7,9 @@ categories (codes from the scheme in force that financial year, see ``categories
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from prevent_hub.core.links import record_url
 from prevent_hub.core.models import PartnershipScopedModel
 
 
@@ -51,7 +51,7 @@ class Referral(PartnershipScopedModel):
         return self.reference
 
     def get_absolute_url(self):
-        return reverse("insights:referral_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("insights:referral_detail", self.partnership.slug, self.pk)
 
 
 class MonthlyCount(PartnershipScopedModel):
@@ -72,4 +72,4 @@ class MonthlyCount(PartnershipScopedModel):
         return f"{self.month:%B %Y}"
 
     def get_absolute_url(self):
-        return reverse("insights:monthlycount_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("insights:monthlycount_detail", self.partnership.slug, self.pk)

@@ -1,8 +1,8 @@
 """Action plans: a multi-year plan, its yearly versions, themes, actions, owners and timescales."""
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from prevent_hub.core.links import record_url
 from prevent_hub.core.models import PartnershipScopedModel
 
 from .choices import ActionStatus, Cadence, CheckpointOutcome, OwnerKind, Rag, Tag, TimescaleKind
@@ -23,7 +23,7 @@ class Plan(PartnershipScopedModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("plans:plan_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("plans:plan_detail", self.partnership.slug, self.pk)
 
 
 class PlanVersion(PartnershipScopedModel):
@@ -50,7 +50,7 @@ class PlanVersion(PartnershipScopedModel):
         return f"{self.plan.title} ({self.label})" if self.label else self.plan.title
 
     def get_absolute_url(self):
-        return reverse("plans:planversion_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("plans:planversion_detail", self.partnership.slug, self.pk)
 
 
 class Theme(PartnershipScopedModel):
@@ -104,7 +104,7 @@ class Action(PartnershipScopedModel):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("plans:action_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("plans:action_detail", self.partnership.slug, self.pk)
 
     def tag_labels(self) -> list[str]:
         labels = dict(Tag.choices)

@@ -97,7 +97,7 @@ def action_detail_context(action, request):
 
 action_views = ModelViews(
     model=Action,
-    queryset=lambda: actions_with_parts(Action.objects.select_related("plan_version__plan")),
+    queryset=lambda: actions_with_parts(Action.objects.select_related("plan_version__plan", "plan_version__partnership")),
     list_queryset=Action.objects.select_related("partnership", "plan_version"),  # the table shows no owners or timescales
     form_class=forms.ActionForm,
     filterset_class=filtersets.ActionFilterSet,

@@ -2,9 +2,9 @@
 with its files, so a board paper can always be found again exactly as it was sent."""
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from prevent_hub.core.links import record_url
 from prevent_hub.core.models import PartnershipScopedModel
 
 from .choices import FileFormat, ReportKind, RunStatus
@@ -27,7 +27,7 @@ class ReportTemplate(PartnershipScopedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("reports:reporttemplate_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("reports:reporttemplate_detail", self.partnership.slug, self.pk)
 
 
 class ReportRun(PartnershipScopedModel):
@@ -57,7 +57,7 @@ class ReportRun(PartnershipScopedModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("reports:reportrun_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("reports:reportrun_detail", self.partnership.slug, self.pk)
 
 
 class ReportFile(PartnershipScopedModel):

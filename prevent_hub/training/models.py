@@ -2,10 +2,10 @@
 import datetime as dt
 
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from prevent_hub.core.links import record_url
 from prevent_hub.core.models import PartnershipScopedModel
 from prevent_hub.directory.choices import Sector
 
@@ -27,7 +27,7 @@ class Course(PartnershipScopedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("training:course_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("training:course_detail", self.partnership.slug, self.pk)
 
 
 class Trainer(PartnershipScopedModel):
@@ -48,7 +48,7 @@ class Trainer(PartnershipScopedModel):
         return f"{self.person} ({self.course})"
 
     def get_absolute_url(self):
-        return reverse("training:trainer_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("training:trainer_detail", self.partnership.slug, self.pk)
 
     def is_active(self, on: dt.date | None = None) -> bool:
         on = on or timezone.localdate()
@@ -74,7 +74,7 @@ class TrainingSession(PartnershipScopedModel):
         return f"{self.course} – {self.date:%-d %B %Y}"
 
     def get_absolute_url(self):
-        return reverse("training:trainingsession_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("training:trainingsession_detail", self.partnership.slug, self.pk)
 
 
 class HeadCount(PartnershipScopedModel):
@@ -115,7 +115,7 @@ class LmsCompletion(PartnershipScopedModel):
         return f"{self.learner_ref} – {self.course}"
 
     def get_absolute_url(self):
-        return reverse("training:lmscompletion_detail", kwargs={"partnership": self.partnership.slug, "pk": self.pk})
+        return record_url("training:lmscompletion_detail", self.partnership.slug, self.pk)
 
 
 class Feedback(PartnershipScopedModel):

@@ -97,3 +97,14 @@ def test_model_choices_by_primary_key():
     form = OrganisationForm({"organisation": str(first.pk)})
     assert our_options(form["organisation"]) == django_options(form["organisation"])
     assert [label for _, label, selected, _ in our_options(form["organisation"]) if selected] == ["Alpha Council"]
+
+
+@pytest.mark.parametrize("value", ["local_authority", "education", "not-a-sector", ""])
+def test_choice_labels_are_djangos(value):
+    """get_<field>_display() builds each field's labels once; what it answers is what Django's own would."""
+    from django.db.models import Model
+
+    organisation = Organisation(name="Alpha", sector=value)
+    field = Organisation._meta.get_field("sector")
+    assert organisation.get_sector_display() == Model._get_FIELD_display(organisation, field)
+    assert (organisation.get_sector_display() == "Local authority") is (value == "local_authority")
