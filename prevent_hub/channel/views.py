@@ -151,7 +151,7 @@ class CaseListView(ChannelMixin, View):
         stages = [{"value": value, "label": label, "count": counts.get(value, 0)} for value, label in Stage.choices]
         return render(request, "channel/case_list.html", self.context(
             page_obj=page, cases=page.object_list, stages=stages, stage=stage, meetings=services.channel_panel_meetings(
-                self.partnership)[:24] if has_perm(request.user, "channel.view_all_cases", self.partnership) else [],
+                self.partnership).select_related(None).only("pk", "starts_at")[:24] if has_perm(request.user, "channel.view_all_cases", self.partnership) else [],
             meeting=meeting, find=find, can=self.abilities()))
 
     def abilities(self):

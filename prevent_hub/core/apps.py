@@ -5,3 +5,11 @@ class CoreConfig(AppConfig):
     name = "prevent_hub.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from .changes import install_after_migrate
+
+        # The write-counting triggers (core.changes) go on every partnership-scoped table, new ones included.
+        post_migrate.connect(install_after_migrate, sender=self, dispatch_uid="core.changes.install_triggers")

@@ -1,12 +1,12 @@
 """Caching what is computed from a partnership's records, served only while none of them has changed.
 
 A cached value is stored under a key that includes a *fingerprint* of every table it was
-computed from: for each source, its rows, the sum of their ids and the sum of their versions,
-read in one query. An insert or a deletion changes the first two; every save through
-``core.services`` bumps a version (and bulk loads insert rows), so any change to a source
-changes the key. No clock is involved, so the order in which concurrent edits commit cannot
-hide one. The key also holds a digest of the code and templates that compute the value, so a
-release never serves a value made by the code it replaced.
+computed from: how many rows of each have been written in the partnership, as counted by the
+database's own triggers (``core.changes``). The count only ever grows and is written in the
+same transaction as the rows, so every committed insert, update or deletion changes the key,
+whatever wrote it and in whatever order concurrent writes commit; no clock is involved. The key
+also holds a digest of the code and templates that compute the value, so a release never serves
+a value made by the code it replaced.
 """
 import functools
 import hashlib
@@ -21,26 +21,34 @@ CACHE_SECONDS = 24 * 3600
 
 
 def fingerprint(partnership_id: int, sources: Iterable[type[Model] | QuerySet]) -> tuple:
-    """(rows, sum of ids, sum of versions) of each source, in one query.
+    """A value per source that changes whenever it does, in one query.
 
-    A model class stands for all its rows in the partnership; a queryset (of a model with a
-    ``version``) for the rows it selects, and must already be limited to the partnership.
+    A model class stands for its table in the partnership: the rows written to it (``core.changes``).
+    A queryset stands for the rows it selects now: its rows, the sum of their ids and of their
+    versions. Use one only where what counts changes with time and not with a write (panel listings
+    count once their meeting has started); it must be limited to the partnership already.
     """
-    parts, params = [], []
+    from .changes import COUNTS
+
+    parts, params, tables = [], [], {}
     for index, source in enumerate(sources):
         if isinstance(source, QuerySet):
             sql, source_params = (source.order_by().values(fp_id=F("pk"), fp_version=F("version"))
                                   .query.sql_with_params())
+            parts.append(f"SELECT {index} AS fp_source, COUNT(*), SUM(fp_id), SUM(fp_version) FROM ({sql}) fp_{index}")
+            params.extend(source_params)
         else:
-            quote = connection.ops.quote_name
-            sql = (f"SELECT {quote(source._meta.pk.column)} AS fp_id, {quote('version')} AS fp_version "
-                   f"FROM {quote(source._meta.db_table)} WHERE {quote('partnership_id')} = %s")
-            source_params = (partnership_id,)
-        parts.append(f"SELECT {index} AS fp_source, COUNT(*), SUM(fp_id), SUM(fp_version) FROM ({sql}) fp_{index}")
-        params.extend(source_params)
+            tables[index] = source._meta.db_table
+            parts.append(f"SELECT {index} AS fp_source, COUNT(*), SUM(rows), 0 FROM {COUNTS} "
+                         f"WHERE partnership_id = %s AND table_name = %s")
+            params.extend((partnership_id, source._meta.db_table))
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts) + " ORDER BY fp_source", params)
-        return tuple(tuple(int(value or 0) for value in row[1:]) for row in cursor.fetchall())
+        rows = cursor.fetchall()
+    # A table's value is its total alone: folding its count rows (manage.py fold_change_counts) changes
+    # their number, not their total.
+    return tuple(int(row[2] or 0) if index in tables else tuple(int(value or 0) for value in row[1:])
+                 for index, row in enumerate(rows))
 
 
 @functools.cache

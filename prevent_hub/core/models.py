@@ -47,3 +47,23 @@ class PartnershipScopedModel(TimestampedModel):
     class Meta:
         abstract = True
 
+
+
+class ChangeCount(models.Model):
+    """Rows written to one partnership's table, counted by the database itself (``core.changes``).
+
+    Triggers on every partnership-scoped table append a row here for each statement that inserts,
+    updates or deletes rows (on SQLite, for each row), in the writing transaction; ``core.caching``
+    folds them together as it reads. The total for a table only ever grows, so it changes with every
+    committed write, whoever makes it: the key cached pages are stored under.
+    """
+
+    partnership_id = models.BigIntegerField()
+    table_name = models.CharField(max_length=63)
+    rows = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["partnership_id", "table_name"], name="core_changecount_key")]
+
+    def __str__(self):
+        return f"{self.table_name} of partnership {self.partnership_id}: {self.rows}"

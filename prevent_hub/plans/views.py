@@ -84,7 +84,7 @@ def action_detail_context(action, request):
     records = {r.due_date: r for r in action.checkpoint_records.all()}
     points = schedule.checkpoints(action.timescales.all(), *window, partnership.year_start_month) if window else []
     return {
-        "updates": action.updates.select_related("partnership").order_by("-period_start", "-created_at"),
+        "updates": action.updates.order_by("-period_start", "-created_at"),
         "mitigations": action.mitigations.order_by("created_at"),
         "checkpoints": [(point, records.get(point.date)) for point in points],
         "today": timezone.localdate(),

@@ -1,9 +1,13 @@
 """core.caching: the fingerprint changes with every insert, save and deletion in the partnership, and only then;
 filter forms cached under it."""
+import io
+
 import pytest
+from django.db import connection
 
 from prevent_hub.core import caching
 from prevent_hub.core.filtersets import rendered_form
+from prevent_hub.core.models import ChangeCount
 from prevent_hub.core.services import object_update
 from prevent_hub.core.testing.factories import OrganisationFactory, PartnershipFactory, PersonFactory
 from prevent_hub.directory.models import Organisation, Person
@@ -11,33 +15,89 @@ from prevent_hub.directory.models import Organisation, Person
 pytestmark = pytest.mark.django_db
 
 
-def test_the_fingerprint_follows_every_change_to_its_sources_in_the_partnership():
+def test_the_fingerprint_follows_every_write_to_its_tables_in_the_partnership_whatever_makes_it():
     alpha, beta = PartnershipFactory(slug="alpha"), PartnershipFactory(slug="beta")
     council = OrganisationFactory(partnership=alpha, name="Alpha Council")
 
     def state():
-        return caching.fingerprint(alpha.pk, [Organisation, Person,
-                                              Person.objects.filter(partnership=alpha, organisation=council)])
+        return caching.fingerprint(alpha.pk, [Organisation, Person])
 
-    empty_people = (0, 0, 0)
-    assert state() == ((1, council.pk, 1), empty_people, empty_people)
-    seen = {state()}
+    seen = [state()]
+
+    def changed():
+        seen.append(state())
+        return seen[-1] != seen[-2]
+
     person = PersonFactory(partnership=alpha, organisation=council)  # an insert
-    seen.add(state())
-    person.job_title = "Prevent lead"  # a save through the service bumps the version
+    assert changed()
+    person.job_title = "Prevent lead"  # a save through the service
     object_update(actor=None, instance=person, expected_version=person.version)
-    seen.add(state())
-    PersonFactory(partnership=alpha, organisation=None)  # outside the queryset source: only the table changes
-    assert state()[2] == (1, person.pk, 2)
-    seen.add(state())
+    assert changed()
+    Person.objects.filter(pk=person.pk).update(job_title="Lead")  # a bulk update that bumps no version
+    assert changed()
+    Person.objects.bulk_create([Person(partnership=alpha, name="Sam Example")])
+    assert changed()
+    with connection.cursor() as cursor:  # even raw SQL
+        cursor.execute("UPDATE directory_person SET phone = '01234' WHERE id = %s", [person.pk])
+    assert changed()
     person.delete()  # a deletion
-    seen.add(state())
-    assert len(seen) == 5
+    assert changed()
+    assert len(set(seen)) == len(seen)
 
     before = state()
     OrganisationFactory(partnership=beta)  # another partnership's rows
     PersonFactory(partnership=beta)
+    Person.objects.filter(partnership=alpha, pk=0).update(name="nobody")  # a write of no rows
     assert state() == before
+    moved = PersonFactory(partnership=beta)
+    Person.objects.filter(pk=moved.pk).update(partnership=alpha)  # moved in: a change for both
+    assert state() != before
+
+
+def test_folding_the_counts_keeps_the_fingerprint():
+    from django.core.management import call_command
+
+    alpha, beta = PartnershipFactory(slug="alpha"), PartnershipFactory(slug="beta")
+    for n in range(5):
+        OrganisationFactory(partnership=alpha, name=f"Org {n}")
+        OrganisationFactory(partnership=beta, name=f"Org {n}")
+    counts = ChangeCount.objects.filter(partnership_id=alpha.pk, table_name=Organisation._meta.db_table)
+    assert counts.count() == 5  # one per statement (one row each here)
+    first = caching.fingerprint(alpha.pk, [Organisation, Person])
+    out = io.StringIO()
+    call_command("fold_change_counts", stdout=out, stderr=io.StringIO())
+    assert "Folded the counts of 2 table(s)." in out.getvalue()  # each partnership's organisations
+    assert counts.count() == 1 and counts.get().rows == 5
+    assert caching.fingerprint(alpha.pk, [Organisation, Person]) == first
+    OrganisationFactory(partnership=alpha)
+    assert caching.fingerprint(alpha.pk, [Organisation, Person]) != first
+    call_command("fold_change_counts", stdout=out, stderr=io.StringIO())  # again: only what is new
+    assert counts.get().rows == 6
+
+
+def test_a_queryset_source_counts_the_rows_it_selects_now():
+    alpha = PartnershipFactory(slug="alpha")
+    council = OrganisationFactory(partnership=alpha, name="Alpha Council")
+    person = PersonFactory(partnership=alpha, organisation=council)
+    PersonFactory(partnership=alpha, organisation=None)
+    assert caching.fingerprint(alpha.pk, [Person.objects.filter(partnership=alpha, organisation=council)]) == (
+        (1, person.pk, 1),)
+
+
+def test_every_partnership_scoped_table_is_counted():
+    from prevent_hub.core.changes import counted_tables, install_triggers
+
+    tables = counted_tables()
+    assert {"plans_progressupdate", "insights_referral", "channel_case", "training_lmscompletion"} <= set(tables)
+    assert "audit_accesslog" not in tables and "core_changecount" not in tables
+    assert install_triggers() == len(tables)  # idempotent: installed already by migrate
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                           "WHERE trigger_name LIKE 'core_count_%%'")
+        else:
+            cursor.execute("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'core_count_%%'")
+        assert sorted(row[0] for row in cursor.fetchall()) == tables
 
 
 def test_get_or_build_builds_once_per_key():

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from prevent_hub.core.changes import fold_all
 from prevent_hub.scale import synthetic
 
 
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             counts = synthetic.generate(chosen, seed=seed, as_of=as_of, stream=self.stderr)
         except synthetic.SyntheticDataExists as error:
             raise CommandError(str(error)) from error
+        fold_all()  # one write-count row per table and partnership (core.changes), as the daily fold leaves them
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")  # fresh planner statistics for the tables just filled
