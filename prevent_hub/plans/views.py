@@ -82,10 +82,10 @@ def action_detail_context(action, request):
     partnership = action.partnership
     window = schedule.version_window(action.plan_version.year_start, partnership.year_start_month)
     records = {r.due_date: r for r in action.checkpoint_records.all()}
-    points = schedule.checkpoints(action.timescales.all(), *window, partnership.year_start_month) if window else []
+    points = (schedule.checkpoints(action.timescales.order_by("position"), *window, partnership.year_start_month)
+              if window else [])
     return {
-        "updates": action.updates.order_by("-period_start", "-created_at"),
-        "mitigations": action.mitigations.order_by("created_at"),
+        "action_record": action_record(action),
         "checkpoints": [(point, records.get(point.date)) for point in points],
         "today": timezone.localdate(),
         "can_report": selectors.may_report_on(request.user, action, "plans.add_progressupdate"),
@@ -95,10 +95,53 @@ def action_detail_context(action, request):
     }
 
 
+ACTION_RECORD = "plans/_action_record.html"
+ACTION_RECORD_SCHEMA = 1  # bump when what the record shows changes in a way its code digest would miss
+
+
+def action_record(action) -> str:
+    """An action's progress updates, owners, timescale and mitigating actions, rendered; served from the
+    cache while none of the tables they come from has been written to in the partnership."""
+    from django.conf import settings
+
+    from prevent_hub.core.caching import fingerprint, render_cached
+    from prevent_hub.directory.models import Organisation, Person
+
+    from .models import MitigatingAction
+
+    partnership = action.partnership
+
+    def build() -> dict:
+        return {
+            "partnership": partnership, "action": action,
+            "updates": list(action.updates.order_by("-period_start", "-created_at")),
+            "owners": list(action.owners.select_related("person__partnership", "organisation__partnership")),
+            "timescales": list(action.timescales.order_by("position")),
+            "mitigations": list(action.mitigations.order_by("created_at")),
+        }
+
+    return render_cached("plans:action-record", (
+        ACTION_RECORD_SCHEMA, _action_record_code(), settings.TIME_ZONE, settings.LANGUAGE_CODE,
+        partnership.pk, partnership.slug, action.pk, action.ref,
+        fingerprint(partnership.pk, [ProgressUpdate, ActionOwner, Timescale, MitigatingAction, Organisation, Person]),
+    ), ACTION_RECORD, build)
+
+
+@functools.cache
+def _action_record_code() -> str:
+    from pathlib import Path
+
+    from prevent_hub.core.caching import code_digest, template_path
+
+    return code_digest(Path(__file__), *(template_path(name) for name in (
+        ACTION_RECORD, "plans/_owners.html", "plans/_timescales.html")))
+
+
 action_views = ModelViews(
     model=Action,
-    queryset=lambda: actions_with_parts(Action.objects.select_related("plan_version__plan", "plan_version__partnership")),
-    list_queryset=Action.objects.select_related("partnership", "plan_version"),  # the table shows no owners or timescales
+    # Owners and timescales are read with the action's record (action_record), not with every action.
+    queryset=Action.objects.select_related("partnership", "theme", "plan_version__plan", "plan_version__partnership"),
+    list_queryset=Action.objects.select_related("partnership", "plan_version"),
     form_class=forms.ActionForm,
     filterset_class=filtersets.ActionFilterSet,
     table=tables.action_table,

@@ -1,4 +1,4 @@
-"""The dashboard body is cached, and a cached body is never served once anything it shows has changed."""
+"""The dashboard body and an action's record are cached, and a cached one is never served once anything it shows has changed."""
 import datetime as dt
 import re
 
@@ -19,7 +19,7 @@ from prevent_hub.governance.models import Attendance, Group, Meeting, Seat
 from prevent_hub.plans import views
 from prevent_hub.plans.choices import ActionStatus
 from prevent_hub.plans.demo import SEED
-from prevent_hub.plans.models import ProgressUpdate
+from prevent_hub.plans.models import ActionOwner, ProgressUpdate
 from prevent_hub.plans.parsing import parse_plan
 from prevent_hub.plans.services import plan_import
 
@@ -118,3 +118,36 @@ def test_another_partnerships_changes_leave_the_cache_alone(page):
     other = PartnershipFactory(slug="beta")
     Organisation.objects.create(partnership=other, name="Elsewhere Council", sector="local_authority")
     assert get()[1] == cached
+
+
+def test_an_actions_record_is_cached_until_a_table_it_shows_is_written(page, client):
+    from prevent_hub.core.testing.queries import computed_and_cached
+    from prevent_hub.plans.models import MitigatingAction
+
+    version, _ = page
+    action = version.actions.get(ref="1.2")
+    url = action.get_absolute_url()
+
+    def record():
+        html = client.get(url).content.decode()
+        return html[html.index('<h2 class="govuk-heading-m">Progress updates</h2>'):html.index("Check-points")]
+
+    computed, cached = computed_and_cached(client, url)
+    assert cached < computed
+    before = record()
+    assert "No progress reported yet." in before
+    ProgressUpdate.objects.create(partnership=version.partnership, action=action, period_start=dt.date(2018, 1, 1),
+                                  status=ActionStatus.ON_TRACK, rag="green", narrative="Training delivered",
+                                  author_name="Karen Smith")
+    assert "Training delivered" in record()
+    organisation = Organisation.objects.create(partnership=version.partnership, name="Borough Council",
+                                               sector="local_authority")
+    ActionOwner.objects.create(partnership=version.partnership, action=action, position=99, organisation=organisation,
+                               source_text="Borough Council")  # a new owner
+    assert ">Borough Council</a>" in record()
+    organisation.name = "Renamed Borough Council"  # and its organisation renamed
+    object_update(actor=None, instance=organisation, expected_version=organisation.version)
+    assert ">Renamed Borough Council</a>" in record()
+    MitigatingAction.objects.create(partnership=version.partnership, action=action, text="Extra sessions booked")
+    assert "Extra sessions booked" in record()
+    assert computed_and_cached(client, url) == (computed, cached)  # as many queries with more records
