@@ -19,3 +19,13 @@ def computed_and_cached(client, url) -> tuple[int, int]:
     """
     cache.clear()
     return queries(client, url), queries(client, url)
+
+
+def part_and_queries(client, url, start: str, end: str = "</main>") -> tuple[str, int]:
+    """The part of ``url``'s page from ``start`` up to ``end`` (a cached part: around it, a page carries
+    per-request tokens) and how many queries the request made."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    html = response.content.decode()
+    return html[html.index(start):html.index(end)], len(captured)

@@ -4,8 +4,6 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +11,7 @@ from prevent_hub.core.roles import Role
 from prevent_hub.core.services import object_update
 from prevent_hub.core.testing.factories import PartnershipFactory
 from prevent_hub.core.testing.matrix import user_with
+from prevent_hub.core.testing.queries import computed_and_cached, part_and_queries
 from prevent_hub.directory.models import Organisation
 from prevent_hub.governance.choices import AttendanceStatus, GroupKind, MeetingStatus
 from prevent_hub.governance.models import Attendance, Group, Meeting, Seat
@@ -35,11 +34,7 @@ def page(client):
     url = reverse("plans:planversion_dashboard", kwargs={"partnership": "alpha", "pk": version.pk})
 
     def get(as_of="2018-01-15") -> tuple[str, int]:
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url, {"as_of": as_of})
-        assert response.status_code == 200
-        html = response.content.decode()  # the cached part: the page around it has per-request tokens
-        return html[html.index('<h2 class="govuk-heading-m">RAG by theme</h2>'):html.index("</main>")], len(queries)
+        return part_and_queries(client, f"{url}?as_of={as_of}", '<h2 class="govuk-heading-m">RAG by theme</h2>')
 
     get()  # the session's first request also writes it
     cache.clear()
@@ -121,7 +116,6 @@ def test_another_partnerships_changes_leave_the_cache_alone(page):
 
 
 def test_an_actions_record_is_cached_until_a_table_it_shows_is_written(page, client):
-    from prevent_hub.core.testing.queries import computed_and_cached
     from prevent_hub.plans.models import MitigatingAction
 
     version, _ = page
@@ -129,8 +123,7 @@ def test_an_actions_record_is_cached_until_a_table_it_shows_is_written(page, cli
     url = action.get_absolute_url()
 
     def record():
-        html = client.get(url).content.decode()
-        return html[html.index('<h2 class="govuk-heading-m">Progress updates</h2>'):html.index("Check-points")]
+        return part_and_queries(client, url, '<h2 class="govuk-heading-m">Progress updates</h2>', "Check-points")[0]
 
     computed, cached = computed_and_cached(client, url)
     assert cached < computed

@@ -6,8 +6,6 @@ import openpyxl
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from prevent_hub.core.roles import Role
@@ -15,7 +13,7 @@ from prevent_hub.core.services import object_update
 from prevent_hub.core.testing import coverage as url_coverage
 from prevent_hub.core.testing.factories import OrganisationFactory, PartnershipFactory, PersonFactory
 from prevent_hub.core.testing.matrix import ALL_ROLES, CANARY, ModelViewMatrix, change_log_rows, row_counts, user_with
-from prevent_hub.core.testing.queries import computed_and_cached
+from prevent_hub.core.testing.queries import computed_and_cached, part_and_queries
 from prevent_hub.training import selectors, services
 from prevent_hub.training.models import Course, Feedback, HeadCount, LmsCompletion, SessionLink, Trainer, TrainingSession
 
@@ -178,9 +176,7 @@ def test_the_coverage_page_is_cached_until_a_record_it_counts_changes(client, re
     url = reverse("training:coverage", kwargs={"partnership": "alpha"}) + "?as_of=2018-03-20"
 
     def get():
-        with CaptureQueriesContext(connection) as captured:
-            html = client.get(url).content.decode()
-        return html[html.index("</form>"):html.index("</main>")], len(captured)
+        return part_and_queries(client, url, "</form>")
 
     get()
     cache.clear()
