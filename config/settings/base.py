@@ -92,6 +92,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "core_cache",
+        # Rendered page parts are kept per partnership (core.caching): at national scale tens of
+        # thousands of small entries, not the backend's default 300, past which it culls on every write.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
 if env.CACHE_URL.startswith("redis://"):
