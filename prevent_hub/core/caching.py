@@ -28,7 +28,7 @@ def fingerprint(partnership_id: int, sources: Iterable[type[Model] | QuerySet]) 
     versions. Use one only where what counts changes with time and not with a write (panel listings
     count once their meeting has started); it must be limited to the partnership already.
     """
-    from .changes import COUNTS
+    from .changes import COUNTS, MIGRATIONS
 
     parts, params, tables = [], [], {}
     for index, source in enumerate(sources):
@@ -42,6 +42,11 @@ def fingerprint(partnership_id: int, sources: Iterable[type[Model] | QuerySet]) 
             parts.append(f"SELECT {index} AS fp_source, COUNT(*), SUM(rows), 0 FROM {COUNTS} "
                          f"WHERE partnership_id = %s AND table_name = %s")
             params.extend((partnership_id, source._meta.db_table))
+    # Last, the count of migrations run (core.changes.MIGRATIONS): a deploy starts every key afresh.
+    parts.append(f"SELECT {len(parts)} AS fp_source, COUNT(*), SUM(rows), 0 FROM {COUNTS} "
+                 f"WHERE partnership_id = %s AND table_name = %s")
+    params.extend(MIGRATIONS)
+    tables[len(parts) - 1] = MIGRATIONS[1]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts) + " ORDER BY fp_source", params)
         rows = cursor.fetchall()

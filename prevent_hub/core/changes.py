@@ -4,7 +4,8 @@ Every partnership-scoped table gets triggers that add to ``core_changecount`` in
 that writes it: on PostgreSQL one row per statement and partnership (statement triggers over the
 transition tables, so a COPY of a million rows adds one), on SQLite one row per row written. No
 code path can write without counting: not a service, a bulk insert, ``QuerySet.update()`` nor
-raw SQL. Installed after every ``migrate``, so a new table is counted from its first migration.
+raw SQL. Installed after every ``migrate`` (which is counted too, see ``MIGRATIONS``), so a new
+table is counted from its first migration.
 ``manage.py fold_change_counts`` (daily) folds each table's count rows into one, so reading a
 total stays a short sum; it changes how many rows hold a total, never the total.
 """
@@ -34,11 +35,18 @@ def counted_tables() -> list[str]:
 
 
 def install_triggers(using: str = "default") -> int:
-    """(Re)create the counting triggers on every partnership-scoped table; returns how many tables. Idempotent."""
+    """Create the counting triggers wherever one is missing; returns how many tables are counted.
+
+    Idempotent and quick to repeat: an existing trigger is left alone (a table is never without
+    one, even for a moment, while the application writes), the PostgreSQL functions are replaced
+    in place. To change what a trigger is, give it a new name. Tables the code knows but the
+    database does not hold (after migrating backwards) are skipped.
+    """
     connection = connections[using]
     quote = connection.ops.quote_name
-    tables = counted_tables()
-    with connection.cursor() as cursor:
+    existing_tables = set(connection.introspection.table_names())
+    tables = [table for table in counted_tables() if table in existing_tables]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             for event, _, rows in PG_EVENTS:
                 cursor.execute(f"""
@@ -48,26 +56,37 @@ def install_triggers(using: str = "default") -> int:
                       SELECT partnership_id, TG_TABLE_NAME, COUNT(*) FROM ({rows}) AS written GROUP BY partnership_id;
                       RETURN NULL;
                     END $$""")
+            names = ", ".join(f"'core_count_{event}'" for event, _, _ in PG_EVENTS)
+            cursor.execute(f"SELECT event_object_table, trigger_name FROM information_schema.triggers "
+                           f"WHERE trigger_name IN ({names})")
+            present = {(row[0], row[1]) for row in cursor.fetchall()}
             for table in tables:
                 for event, transition, _ in PG_EVENTS:
-                    cursor.execute(f"DROP TRIGGER IF EXISTS core_count_{event} ON {quote(table)}")
-                    cursor.execute(f"CREATE TRIGGER core_count_{event} AFTER {event.upper()} ON {quote(table)} "
-                                   f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION core_count_{event}()")
+                    if (table, f"core_count_{event}") not in present:
+                        cursor.execute(f"CREATE TRIGGER core_count_{event} AFTER {event.upper()} ON {quote(table)} "
+                                       f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION core_count_{event}()")
         elif connection.vendor == "sqlite":
             for table in tables:
                 for event, images in SQLITE_EVENTS:
-                    name = quote(f"core_count_{event}_{table}")
                     body = " ".join(f"INSERT INTO {COUNTS} (partnership_id, table_name, rows) "
                                     f"VALUES ({image}.partnership_id, '{table}', 1);" for image in images)
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-                    cursor.execute(f"CREATE TRIGGER {name} AFTER {event.upper()} ON {quote(table)} FOR EACH ROW BEGIN {body} END")
+                    cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {quote(f'core_count_{event}_{table}')} "
+                                   f"AFTER {event.upper()} ON {quote(table)} FOR EACH ROW BEGIN {body} END")
         else:
             raise ImproperlyConfigured(f"Write counting supports PostgreSQL and SQLite, not {connection.vendor}.")
     return len(tables)
 
 
+# A count of its own, written by every migrate and read with every fingerprint: what a migration
+# changes (a data migration, or on SQLite a table rebuilt without its triggers for the rest of the
+# run) and a release's new code can never be served from parts cached before it.
+MIGRATIONS = (0, "migrate")
+
+
 def install_after_migrate(sender, using="default", **kwargs) -> None:
     install_triggers(using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"INSERT INTO {COUNTS} (partnership_id, table_name, rows) VALUES (%s, %s, 1)", list(MIGRATIONS))
 
 
 def unfolded(using: str = "default") -> list[tuple[int, str]]:

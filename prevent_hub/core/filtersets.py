@@ -18,6 +18,10 @@ class YesNoAnyWidget(django_filters.widgets.BooleanWidget):
         super().__init__(attrs)
         self.choices = (("", _("Any")), ("true", _("Yes")), ("false", _("No")))
 
+    def format_value(self, value):
+        # As BooleanWidget.render does it: the GOV.UK field template marks the selected option from this.
+        return [{True: "true", False: "false", "true": "true", "false": "false"}.get(value, "")]
+
 
 class PartnershipFilterSet(django_filters.FilterSet):
     """Filters scoped to a partnership, with a free-text ``q`` over ``search_fields``."""
@@ -63,10 +67,18 @@ def rendered_form(filterset) -> str:
     missing = drawn_from - set(filterset.choice_sources)
     if missing:
         raise ImproperlyConfigured(f"{type(filterset).__name__}.choice_sources must name {sorted(m.__name__ for m in missing)}.")
-    asked = tuple((name, tuple(form.data.getlist(name)) if form.is_bound else ()) for name in form.fields)
+    def render() -> str:
+        return mark_safe("".join(field.as_field_group() for field in form))
+
+    # Free text (a search for a name, say) is neither worth keeping nor to be kept in a shared cache.
+    if any(isinstance(flt, django_filters.CharFilter) and form.is_bound and form.data.get(name)
+           for name, flt in filterset.filters.items()):
+        return render()
+    asked = tuple(sorted((name, tuple(values)) for name, values in form.data.lists()
+                         if name not in ("page", "sort"))) if form.is_bound else ()
     key = (_form_code(type(filterset)), settings.LANGUAGE_CODE, type(filterset).__qualname__, filterset.partnership.pk,
            asked, fingerprint(filterset.partnership.pk, filterset.choice_sources) if filterset.choice_sources else ())
-    return get_or_build("core:filters", key, lambda: mark_safe("".join(field.as_field_group() for field in form)))
+    return get_or_build("core:filters", key, render)
 
 
 @functools.cache

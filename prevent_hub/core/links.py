@@ -6,6 +6,7 @@ partnership (and script prefix and URL configuration) and the id put between the
 """
 import functools
 
+from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 # Stands in for the id while the fixed parts are found: a valid <int:pk> that no slug or path holds.
@@ -20,6 +21,10 @@ def _around_pk(viewname: str, partnership_slug: str, script_prefix: str, urlconf
     return before, after
 
 
+def _urlconf():
+    return get_urlconf() or settings.ROOT_URLCONF  # a request's own, else the settings' (tests override it)
+
+
 @functools.lru_cache(maxsize=8192)
 def _partnership_url(viewname: str, partnership_slug: str, script_prefix: str, urlconf) -> str:
     return reverse(viewname, kwargs={"partnership": partnership_slug})
@@ -27,10 +32,10 @@ def _partnership_url(viewname: str, partnership_slug: str, script_prefix: str, u
 
 def partnership_url(viewname: str, partnership_slug: str) -> str:
     """``reverse(viewname, kwargs={"partnership": partnership_slug})``, worked out once (the navigation's links)."""
-    return _partnership_url(viewname, partnership_slug, get_script_prefix(), get_urlconf())
+    return _partnership_url(viewname, partnership_slug, get_script_prefix(), _urlconf())
 
 
 def record_url(viewname: str, partnership_slug: str, pk: int) -> str:
     """``reverse(viewname, kwargs={"partnership": partnership_slug, "pk": pk})``, without matching the URLs each time."""
-    before, after = _around_pk(viewname, partnership_slug, get_script_prefix(), get_urlconf())
+    before, after = _around_pk(viewname, partnership_slug, get_script_prefix(), _urlconf())
     return f"{before}{int(pk)}{after}"

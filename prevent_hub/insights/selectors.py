@@ -136,13 +136,15 @@ def _inputs_version() -> str:
 
 
 def _fingerprint(partnership) -> tuple:
-    """Each source's rows, sum of ids and sum of versions (``core.caching.fingerprint``). Panel listings
-    count once their meeting has started, which is when a case counts as discussed."""
+    """The write counts of every source (``core.caching.fingerprint``), and the panel listings whose meeting
+    has started as they stand now: a case counts as discussed once its panel has met, with no write."""
     from prevent_hub.channel.models import Case, PanelDecisionRecord, PanelListing
     from prevent_hub.core.caching import fingerprint
 
+    from prevent_hub.governance.models import Meeting
+
     return fingerprint(partnership.pk, [
-        Referral, MonthlyCount, Case, PanelDecisionRecord,
+        Referral, MonthlyCount, Case, PanelDecisionRecord, PanelListing, Meeting,
         PanelListing.objects.filter(partnership=partnership, meeting__starts_at__lte=timezone.now()),
     ])
 

@@ -133,7 +133,9 @@ def _action_record_code() -> str:
 
     from prevent_hub.core.caching import code_digest, template_path
 
-    return code_digest(Path(__file__), *(template_path(name) for name in (
+    from . import choices, models
+
+    return code_digest(Path(__file__), Path(choices.__file__), Path(models.__file__), *(template_path(name) for name in (
         ACTION_RECORD, "plans/_owners.html", "plans/_timescales.html")))
 
 
@@ -398,8 +400,13 @@ def _dashboard_code() -> str:
     from prevent_hub.directory import selectors as directory_selectors
     from prevent_hub.governance import selectors as governance_selectors
 
+    from prevent_hub.governance import choices as governance_choices
+
+    from . import choices, models
+
     return code_digest(
-        Path(__file__), Path(selectors.__file__), Path(schedule.__file__), Path(governance_selectors.__file__),
+        Path(__file__), Path(selectors.__file__), Path(schedule.__file__), Path(choices.__file__),
+        Path(models.__file__), Path(governance_selectors.__file__), Path(governance_choices.__file__),
         Path(directory_selectors.__file__),
         *(template_path(name) for name in (DASHBOARD_BODY, "plans/_state_table.html", "plans/_status_tag.html")))
 

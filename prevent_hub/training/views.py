@@ -167,7 +167,12 @@ def _coverage_code() -> str:
 
     from prevent_hub.core.caching import code_digest, template_path
 
-    return code_digest(Path(__file__), Path(selectors.__file__), Path(schedule.__file__), template_path(COVERAGE_BODY))
+    from prevent_hub.directory import choices as directory_choices
+
+    from . import models
+
+    return code_digest(Path(__file__), Path(selectors.__file__), Path(schedule.__file__), Path(models.__file__),
+                       Path(directory_choices.__file__), template_path(COVERAGE_BODY))
 
 
 @method_decorator(login_not_required, name="dispatch")
