@@ -10,6 +10,7 @@ a value made by the code it replaced.
 """
 import functools
 import hashlib
+import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -57,27 +58,36 @@ def fingerprint(partnership_id: int, sources: Iterable[type[Model] | QuerySet]) 
 
 
 @functools.cache
-def code_digest(*paths: str | Path) -> str:
-    """A digest of files as deployed (the code and templates behind a cached value)."""
-    return hashlib.sha256(b"".join(Path(path).read_bytes() for path in paths)).hexdigest()
+def code_digest(*sources) -> str:
+    """A digest of files as deployed (the code and templates behind a cached value): paths, modules
+    (their source file) or template names (the file each resolves to)."""
+    return hashlib.sha256(b"".join(_source_path(source).read_bytes() for source in sources)).hexdigest()
 
 
-def template_path(name: str) -> Path:
-    """The file a template name resolves to, for ``code_digest``."""
-    from django.template import engines
+def _source_path(source) -> Path:
+    if isinstance(source, types.ModuleType):
+        return Path(source.__file__)
+    if isinstance(source, str) and source.endswith(".html"):
+        from django.template import engines
 
-    return Path(engines["django"].engine.find_template(name)[0].origin.name)
+        return Path(engines["django"].engine.find_template(source)[0].origin.name)
+    return Path(source)
 
 
-def render_cached(namespace: str, key_parts: tuple, template_name: str, build_context: Callable[[], dict]) -> str:
-    """``template_name`` rendered without a request from ``build_context()``, cached under ``key_parts`` (which
-    must include a fingerprint of its sources and a ``code_digest`` of the code and templates behind it).
+def render_cached(namespace: str, key_parts: tuple, template_name: str, build_context: Callable[[], dict], *,
+                  code: tuple = ()) -> str:
+    """``template_name`` rendered without a request from ``build_context()``, and cached.
 
-    The template must not depend on who is looking, nor carry a per-request value such as a CSRF token.
+    ``key_parts`` must hold what the part shows depends on: the options asked for and the
+    ``fingerprint`` of its sources. ``code``: the modules and included templates behind it; their
+    digest, the template's own and the settings that shape the output complete the key. The
+    template must not depend on who is looking, nor carry a per-request value such as a CSRF token.
     """
+    from django.conf import settings
     from django.template.loader import render_to_string
 
-    return get_or_build(namespace, key_parts, lambda: render_to_string(template_name, build_context()))
+    deployed = (code_digest(template_name, *code), settings.TIME_ZONE, settings.LANGUAGE_CODE)
+    return get_or_build(namespace, (*deployed, *key_parts), lambda: render_to_string(template_name, build_context()))
 
 
 def get_or_build(namespace: str, key_parts: tuple, build: Callable[[], object], seconds: int = CACHE_SECONDS):

@@ -1,4 +1,3 @@
-import functools
 import inspect
 from functools import reduce
 from operator import or_
@@ -66,7 +65,9 @@ def rendered_form(filterset) -> str:
     drawn_from = {flt.extra["queryset"].model for flt in filterset.filters.values() if "queryset" in flt.extra}
     missing = drawn_from - set(filterset.choice_sources)
     if missing:
-        raise ImproperlyConfigured(f"{type(filterset).__name__}.choice_sources must name {sorted(m.__name__ for m in missing)}.")
+        raise ImproperlyConfigured(
+            f"{type(filterset).__name__}.choice_sources must name {sorted(m.__name__ for m in missing)}.")
+
     def render() -> str:
         return mark_safe("".join(field.as_field_group() for field in form))
 
@@ -76,15 +77,14 @@ def rendered_form(filterset) -> str:
         return render()
     asked = tuple(sorted((name, tuple(values)) for name, values in form.data.lists()
                          if name not in ("page", "sort"))) if form.is_bound else ()
+    choices = fingerprint(filterset.partnership.pk, filterset.choice_sources) if filterset.choice_sources else ()
     key = (_form_code(type(filterset)), settings.LANGUAGE_CODE, type(filterset).__qualname__, filterset.partnership.pk,
-           asked, fingerprint(filterset.partnership.pk, filterset.choice_sources) if filterset.choice_sources else ())
+           form.is_bound, asked, choices)
     return get_or_build("core:filters", key, render)
 
 
-@functools.cache
 def _form_code(filterset_class) -> str:
     from . import forms
-    from .caching import code_digest, template_path
+    from .caching import code_digest
 
-    return code_digest(Path(__file__), Path(forms.__file__), Path(inspect.getfile(filterset_class)),
-                       *(template_path(name) for name in FIELD_TEMPLATES))
+    return code_digest(Path(__file__), forms, Path(inspect.getfile(filterset_class)), *FIELD_TEMPLATES)

@@ -132,7 +132,7 @@ def _inputs_version() -> str:
     from . import disclosure
 
     return code_digest(categories.DATA / "categories.json", categories.DATA / "national.json", Path(__file__),
-                       Path(disclosure.__file__), Path(categories.__file__), Path(channel_selectors.__file__))
+                       disclosure, categories, channel_selectors)
 
 
 def _fingerprint(partnership) -> tuple:
@@ -140,7 +140,6 @@ def _fingerprint(partnership) -> tuple:
     has started as they stand now: a case counts as discussed once its panel has met, with no write."""
     from prevent_hub.channel.models import Case, PanelDecisionRecord, PanelListing
     from prevent_hub.core.caching import fingerprint
-
     from prevent_hub.governance.models import Meeting
 
     return fingerprint(partnership.pk, [

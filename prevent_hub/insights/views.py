@@ -1,5 +1,5 @@
 """The statistics page, its exports and charts, referral imports and monthly counts."""
-import functools
+import sys
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -78,8 +78,6 @@ STATISTICS_BODY_SCHEMA = 1  # bump when what the body shows changes in a way its
 def statistics_body(partnership, year: int, unsuppressed: bool) -> str:
     """The statistics page's tables and charts, rendered; cached under the report's own key, so the
     rendering is reused exactly as long as the report is."""
-    from django.conf import settings
-
     from prevent_hub.core.caching import render_cached
 
     key = selectors.report_key(partnership, year, unsuppressed=unsuppressed)
@@ -101,20 +99,8 @@ def statistics_body(partnership, year: int, unsuppressed: bool) -> str:
             "chart_titles": charts.CHARTS,
         }
 
-    return render_cached("insights:statistics", (
-        STATISTICS_BODY_SCHEMA, _statistics_code(), settings.TIME_ZONE, settings.LANGUAGE_CODE, partnership.slug, *key,
-    ), STATISTICS_BODY, build)
-
-
-@functools.cache
-def _statistics_code() -> str:
-    """The code and templates behind the statistics body, as deployed."""
-    from pathlib import Path
-
-    from prevent_hub.core.caching import code_digest, template_path
-
-    return code_digest(Path(__file__), Path(charts.__file__), *(
-        template_path(name) for name in (STATISTICS_BODY, "insights/_bars.html", "insights/_table.html")))
+    return render_cached("insights:statistics", (STATISTICS_BODY_SCHEMA, partnership.slug, *key), STATISTICS_BODY, build,
+                         code=(sys.modules[__name__], charts, "insights/_bars.html", "insights/_table.html"))
 
 
 class StatisticsExportView(StatisticsMixin, View):

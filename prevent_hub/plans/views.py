@@ -1,10 +1,11 @@
 import base64
 import datetime as dt
-import functools
 import secrets
+import sys
 
 from django import forms as django_forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
@@ -13,7 +14,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.text import slugify
-from django.contrib.auth.decorators import login_not_required
 from django.views import View
 
 from prevent_hub.audit.services import log_access
@@ -102,8 +102,6 @@ ACTION_RECORD_SCHEMA = 1  # bump when what the record shows changes in a way its
 def action_record(action) -> str:
     """An action's progress updates, owners, timescale and mitigating actions, rendered; served from the
     cache while none of the tables they come from has been written to in the partnership."""
-    from django.conf import settings
-
     from prevent_hub.core.caching import fingerprint, render_cached
     from prevent_hub.directory.models import Organisation, Person
 
@@ -120,23 +118,12 @@ def action_record(action) -> str:
             "mitigations": list(action.mitigations.order_by("created_at")),
         }
 
-    return render_cached("plans:action-record", (
-        ACTION_RECORD_SCHEMA, _action_record_code(), settings.TIME_ZONE, settings.LANGUAGE_CODE,
-        partnership.pk, partnership.slug, action.pk, action.ref,
-        fingerprint(partnership.pk, [ProgressUpdate, ActionOwner, Timescale, MitigatingAction, Organisation, Person]),
-    ), ACTION_RECORD, build)
-
-
-@functools.cache
-def _action_record_code() -> str:
-    from pathlib import Path
-
-    from prevent_hub.core.caching import code_digest, template_path
-
     from . import choices, models
 
-    return code_digest(Path(__file__), Path(choices.__file__), Path(models.__file__), *(template_path(name) for name in (
-        ACTION_RECORD, "plans/_owners.html", "plans/_timescales.html")))
+    return render_cached("plans:action-record", (
+        ACTION_RECORD_SCHEMA, partnership.pk, partnership.slug, action.pk, action.ref,
+        fingerprint(partnership.pk, [ProgressUpdate, ActionOwner, Timescale, MitigatingAction, Organisation, Person]),
+    ), ACTION_RECORD, build, code=(sys.modules[__name__], choices, models, "plans/_owners.html", "plans/_timescales.html"))
 
 
 action_views = ModelViews(
@@ -371,8 +358,6 @@ def dashboard_body(version, as_of) -> str:
     every action's schedule and the Strategy Group's attendance, and is opened far more often than
     a plan is updated.
     """
-    from django.conf import settings
-
     from prevent_hub.core.caching import render_cached
     from prevent_hub.governance.selectors import attendance_compliance
 
@@ -385,30 +370,18 @@ def dashboard_body(version, as_of) -> str:
         data["attendance"] = attendance_compliance(partnership, as_of)
         return {"partnership": partnership, **data}
 
-    return render_cached("plans:dashboard", (
-        DASHBOARD_CACHE_SCHEMA, _dashboard_code(), settings.TIME_ZONE, settings.LANGUAGE_CODE,
-        version.pk, as_of, partnership.slug, partnership.year_start_month, selectors.dashboard_fingerprint(partnership),
-    ), DASHBOARD_BODY, build)
-
-
-@functools.cache
-def _dashboard_code() -> str:
-    """The code and templates behind the dashboard body, as deployed."""
-    from pathlib import Path
-
-    from prevent_hub.core.caching import code_digest, template_path
     from prevent_hub.directory import selectors as directory_selectors
-    from prevent_hub.governance import selectors as governance_selectors
-
     from prevent_hub.governance import choices as governance_choices
+    from prevent_hub.governance import selectors as governance_selectors
 
     from . import choices, models
 
-    return code_digest(
-        Path(__file__), Path(selectors.__file__), Path(schedule.__file__), Path(choices.__file__),
-        Path(models.__file__), Path(governance_selectors.__file__), Path(governance_choices.__file__),
-        Path(directory_selectors.__file__),
-        *(template_path(name) for name in (DASHBOARD_BODY, "plans/_state_table.html", "plans/_status_tag.html")))
+    return render_cached("plans:dashboard", (
+        DASHBOARD_CACHE_SCHEMA, version.pk, as_of, partnership.slug, partnership.year_start_month,
+        selectors.dashboard_fingerprint(partnership),
+    ), DASHBOARD_BODY, build, code=(sys.modules[__name__], selectors, schedule, choices, models, governance_selectors,
+                                    governance_choices, directory_selectors, "plans/_state_table.html",
+                                    "plans/_status_tag.html"))
 
 
 def rag_chart(themes) -> list[dict]:

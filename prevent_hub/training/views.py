@@ -1,4 +1,4 @@
-import functools
+import sys
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -140,9 +140,10 @@ COVERAGE_CACHE_SCHEMA = 1  # bump when what the body shows changes in a way its 
 def coverage_body(partnership, as_of) -> str:
     """The last four quarters' coverage on ``as_of``, rendered; served from the cache while none of the
     records it is computed from has changed (a year of e-learning is thousands of rows to group)."""
-    from django.conf import settings
-
     from prevent_hub.core.caching import render_cached
+    from prevent_hub.directory import choices as directory_choices
+
+    from . import models
 
     def build() -> dict:
         current = schedule.period_containing(as_of, partnership.year_start_month)
@@ -155,24 +156,9 @@ def coverage_body(partnership, as_of) -> str:
                 "no_training": selectors.authorities_without_training(partnership, as_of)}
 
     return render_cached("training:coverage", (
-        COVERAGE_CACHE_SCHEMA, _coverage_code(), settings.TIME_ZONE, settings.LANGUAGE_CODE,
-        partnership.pk, partnership.slug, partnership.year_start_month, as_of, selectors.coverage_fingerprint(partnership),
-    ), COVERAGE_BODY, build)
-
-
-@functools.cache
-def _coverage_code() -> str:
-    """The code and template behind the coverage body, as deployed."""
-    from pathlib import Path
-
-    from prevent_hub.core.caching import code_digest, template_path
-
-    from prevent_hub.directory import choices as directory_choices
-
-    from . import models
-
-    return code_digest(Path(__file__), Path(selectors.__file__), Path(schedule.__file__), Path(models.__file__),
-                       Path(directory_choices.__file__), template_path(COVERAGE_BODY))
+        COVERAGE_CACHE_SCHEMA, partnership.pk, partnership.slug, partnership.year_start_month, as_of,
+        selectors.coverage_fingerprint(partnership),
+    ), COVERAGE_BODY, build, code=(sys.modules[__name__], selectors, schedule, models, directory_choices))
 
 
 @method_decorator(login_not_required, name="dispatch")
