@@ -133,7 +133,8 @@ class CaseListView(ChannelMixin, View):
     def get(self, request, *args, **kwargs):
         self.check()
         # Only what the list shows: no encrypted field is read, so nothing is decrypted for a list.
-        cases = selectors.cases_for(request.user, self.partnership).only(*LISTED_CASE_FIELDS).order_by("-received_on", "-pk")
+        cases = (selectors.cases_for(request.user, self.partnership).only(*LISTED_CASE_FIELDS)
+                 .order_by("-received_on", "-pk"))
         stage = request.GET.get("stage", "")
         if stage in Stage.values:
             cases = cases.filter(stage=stage)
@@ -149,9 +150,11 @@ class CaseListView(ChannelMixin, View):
             case.keep_until = services.effective_erase_after(case, rules)
         counts = dict(selectors.cases_for(request.user, self.partnership).values_list("stage").annotate(n=Count("pk")))
         stages = [{"value": value, "label": label, "count": counts.get(value, 0)} for value, label in Stage.choices]
+        meetings = []
+        if has_perm(request.user, "channel.view_all_cases", self.partnership):  # the panels a case was listed at
+            meetings = services.channel_panel_meetings(self.partnership).select_related(None).only("pk", "starts_at")[:24]
         return render(request, "channel/case_list.html", self.context(
-            page_obj=page, cases=page.object_list, stages=stages, stage=stage, meetings=services.channel_panel_meetings(
-                self.partnership).select_related(None).only("pk", "starts_at")[:24] if has_perm(request.user, "channel.view_all_cases", self.partnership) else [],
+            page_obj=page, cases=page.object_list, stages=stages, stage=stage, meetings=meetings,
             meeting=meeting, find=find, can=self.abilities()))
 
     def abilities(self):

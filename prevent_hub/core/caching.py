@@ -31,7 +31,7 @@ def fingerprint(partnership_id: int, sources: Iterable[type[Model] | QuerySet]) 
     """
     from .changes import COUNTS, MIGRATIONS
 
-    parts, params, tables = [], [], {}
+    parts, params, counted = [], [], set()  # counted: the parts that read write counts, not rows
     for index, source in enumerate(sources):
         if isinstance(source, QuerySet):
             sql, source_params = (source.order_by().values(fp_id=F("pk"), fp_version=F("version"))
@@ -39,7 +39,7 @@ def fingerprint(partnership_id: int, sources: Iterable[type[Model] | QuerySet]) 
             parts.append(f"SELECT {index} AS fp_source, COUNT(*), SUM(fp_id), SUM(fp_version) FROM ({sql}) fp_{index}")
             params.extend(source_params)
         else:
-            tables[index] = source._meta.db_table
+            counted.add(index)
             parts.append(f"SELECT {index} AS fp_source, COUNT(*), SUM(rows), 0 FROM {COUNTS} "
                          f"WHERE partnership_id = %s AND table_name = %s")
             params.extend((partnership_id, source._meta.db_table))
@@ -47,20 +47,20 @@ def fingerprint(partnership_id: int, sources: Iterable[type[Model] | QuerySet]) 
     parts.append(f"SELECT {len(parts)} AS fp_source, COUNT(*), SUM(rows), 0 FROM {COUNTS} "
                  f"WHERE partnership_id = %s AND table_name = %s")
     params.extend(MIGRATIONS)
-    tables[len(parts) - 1] = MIGRATIONS[1]
+    counted.add(len(parts) - 1)
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts) + " ORDER BY fp_source", params)
         rows = cursor.fetchall()
     # A table's value is its total alone: folding its count rows (manage.py fold_change_counts) changes
     # their number, not their total.
-    return tuple(int(row[2] or 0) if index in tables else tuple(int(value or 0) for value in row[1:])
+    return tuple(int(row[2] or 0) if index in counted else tuple(int(value or 0) for value in row[1:])
                  for index, row in enumerate(rows))
 
 
 @functools.cache
 def code_digest(*sources) -> str:
-    """A digest of files as deployed (the code and templates behind a cached value): paths, modules
-    (their source file) or template names (the file each resolves to)."""
+    """A digest of files as deployed (the code and templates behind a cached value): paths (``__file__``),
+    modules (their source file) or template names (the file each resolves to)."""
     return hashlib.sha256(b"".join(_source_path(source).read_bytes() for source in sources)).hexdigest()
 
 

@@ -48,14 +48,13 @@ class PartnershipScopedModel(TimestampedModel):
         abstract = True
 
 
-
 class ChangeCount(models.Model):
     """Rows written to one partnership's table, counted by the database itself (``core.changes``).
 
     Triggers on every partnership-scoped table append a row here for each statement that inserts,
-    updates or deletes rows (on SQLite, for each row), in the writing transaction; ``core.caching``
-    folds them together as it reads. The total for a table only ever grows, so it changes with every
-    committed write, whoever makes it: the key cached pages are stored under.
+    updates or deletes rows (on SQLite, for each row), in the writing transaction;
+    ``manage.py fold_change_counts`` folds them together. The total for a table only ever grows, so it
+    changes with every committed write, whoever makes it: the key cached pages are stored under.
     """
 
     partnership_id = models.BigIntegerField()

@@ -97,7 +97,6 @@ class Report:
 
 # Bump when the report's contents or rules change, so no report cached by older code is served.
 REPORT_CACHE_SCHEMA = 1
-REPORT_CACHE_SECONDS = 24 * 3600
 
 
 def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None, key: tuple | None = None) -> Report:

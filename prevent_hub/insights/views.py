@@ -1,6 +1,4 @@
 """The statistics page, its exports and charts, referral imports and monthly counts."""
-import sys
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -100,7 +98,7 @@ def statistics_body(partnership, year: int, unsuppressed: bool) -> str:
         }
 
     return render_cached("insights:statistics", (STATISTICS_BODY_SCHEMA, partnership.slug, *key), STATISTICS_BODY, build,
-                         code=(sys.modules[__name__], charts, "insights/_bars.html", "insights/_table.html"))
+                         code=(__file__, charts, "insights/_bars.html", "insights/_table.html"))
 
 
 class StatisticsExportView(StatisticsMixin, View):

@@ -313,6 +313,17 @@ def dashboard_fingerprint(partnership) -> tuple:
     ])
 
 
+def action_record_fingerprint(partnership) -> tuple:
+    """The state of every table an action's record shows (``core.caching.fingerprint``): its updates,
+    owners (and the directory entries they name), timescale and mitigating actions."""
+    from prevent_hub.core.caching import fingerprint
+    from prevent_hub.directory.models import Organisation, Person
+
+    from .models import ActionOwner, MitigatingAction, ProgressUpdate, Timescale
+
+    return fingerprint(partnership.pk, [ProgressUpdate, ActionOwner, Timescale, MitigatingAction, Organisation, Person])
+
+
 def may_report_on(user, action, perm: str) -> bool:
     """Coordinators report on any action; owners and leads only on actions they own (via their directory entry)."""
     from prevent_hub.core.permissions import has_perm

@@ -1,7 +1,6 @@
 import base64
 import datetime as dt
 import secrets
-import sys
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -102,10 +101,9 @@ ACTION_RECORD_SCHEMA = 1  # bump when what the record shows changes in a way its
 def action_record(action) -> str:
     """An action's progress updates, owners, timescale and mitigating actions, rendered; served from the
     cache while none of the tables they come from has been written to in the partnership."""
-    from prevent_hub.core.caching import fingerprint, render_cached
-    from prevent_hub.directory.models import Organisation, Person
+    from prevent_hub.core.caching import render_cached
 
-    from .models import MitigatingAction
+    from . import choices, models
 
     partnership = action.partnership
 
@@ -118,12 +116,10 @@ def action_record(action) -> str:
             "mitigations": list(action.mitigations.order_by("created_at")),
         }
 
-    from . import choices, models
-
     return render_cached("plans:action-record", (
         ACTION_RECORD_SCHEMA, partnership.pk, partnership.slug, action.pk, action.ref,
-        fingerprint(partnership.pk, [ProgressUpdate, ActionOwner, Timescale, MitigatingAction, Organisation, Person]),
-    ), ACTION_RECORD, build, code=(sys.modules[__name__], choices, models, "plans/_owners.html", "plans/_timescales.html"))
+        selectors.action_record_fingerprint(partnership),
+    ), ACTION_RECORD, build, code=(__file__, choices, models, "plans/_owners.html", "plans/_timescales.html"))
 
 
 action_views = ModelViews(
@@ -359,7 +355,11 @@ def dashboard_body(version, as_of) -> str:
     a plan is updated.
     """
     from prevent_hub.core.caching import render_cached
-    from prevent_hub.governance.selectors import attendance_compliance
+    from prevent_hub.directory import selectors as directory_selectors
+    from prevent_hub.governance import choices as governance_choices
+    from prevent_hub.governance import selectors as governance_selectors
+
+    from . import choices, models
 
     partnership = version.partnership
 
@@ -367,19 +367,13 @@ def dashboard_body(version, as_of) -> str:
         data = selectors.dashboard(version, as_of)
         data["chart"] = rag_chart(data["themes"])
         # Strategy Group attendance (seed action 2.1) sits beside the plan's progress.
-        data["attendance"] = attendance_compliance(partnership, as_of)
+        data["attendance"] = governance_selectors.attendance_compliance(partnership, as_of)
         return {"partnership": partnership, **data}
-
-    from prevent_hub.directory import selectors as directory_selectors
-    from prevent_hub.governance import choices as governance_choices
-    from prevent_hub.governance import selectors as governance_selectors
-
-    from . import choices, models
 
     return render_cached("plans:dashboard", (
         DASHBOARD_CACHE_SCHEMA, version.pk, as_of, partnership.slug, partnership.year_start_month,
         selectors.dashboard_fingerprint(partnership),
-    ), DASHBOARD_BODY, build, code=(sys.modules[__name__], selectors, schedule, choices, models, governance_selectors,
+    ), DASHBOARD_BODY, build, code=(__file__, selectors, schedule, choices, models, governance_selectors,
                                     governance_choices, directory_selectors, "plans/_state_table.html",
                                     "plans/_status_tag.html"))
 

@@ -1,5 +1,3 @@
-import sys
-
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Sum
@@ -158,7 +156,7 @@ def coverage_body(partnership, as_of) -> str:
     return render_cached("training:coverage", (
         COVERAGE_CACHE_SCHEMA, partnership.pk, partnership.slug, partnership.year_start_month, as_of,
         selectors.coverage_fingerprint(partnership),
-    ), COVERAGE_BODY, build, code=(sys.modules[__name__], selectors, schedule, models, directory_choices))
+    ), COVERAGE_BODY, build, code=(__file__, selectors, schedule, models, directory_choices))
 
 
 @method_decorator(login_not_required, name="dispatch")
