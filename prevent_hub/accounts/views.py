@@ -1,12 +1,14 @@
-from allauth.account.forms import ResetPasswordForm
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -15,9 +17,9 @@ from prevent_hub.core.permissions import has_perm
 from prevent_hub.core.services import ConflictError
 from prevent_hub.core.tables import Column, Table
 
-from . import services
-from .forms import UserForm
-from .models import Membership, User
+from . import selectors, services
+from .forms import AccessDecisionForm, AccountChangeReasonForm, UserForm
+from .models import CaseAccessRequest, Membership, User
 
 
 def user_table():
@@ -92,17 +94,23 @@ class UserListView(UserViewMixin, View):
 class UserDetailView(UserViewMixin, View):
     def get(self, request, *args, **kwargs):
         user = self.get_user()
+        manages_account = selectors.administers_account(request.user, user)
         context = {
+            "partnership": self.partnership,
             "subject": user,
             "roles": [m.get_role_display() for m in user.partnership_memberships],
             "mfa_types": sorted({a.get_type_display() for a in user.authenticator_set.all()}),
             "can_change": has_perm(request.user, "accounts.change_user", self.partnership),
+            "manages_account": manages_account,
             "edit_url": self.user_url("user_edit", user),
             "operations": [
                 (op, reverse("accounts:user_operation", kwargs={"partnership": self.partnership.slug, "pk": user.pk, "operation": op}), label)
                 for op, label in UserOperationView.labels(user)
-            ],
+            ] if manages_account else [],
             "is_self": user.pk == request.user.pk,
+            "access_requests": selectors.pending_access_requests_for(user).filter(partnership=self.partnership),
+            "email_change": user.email_changes.filter(confirmed_at__isnull=True, cancelled=False,
+                                                      expires_at__gt=timezone.now()).first(),
         }
         return render(request, "accounts/user_detail.html", context)
 
@@ -117,7 +125,10 @@ class UserEditView(UserViewMixin, View):
 
     def form(self, user, data=None):
         roles = [m.role for m in getattr(user, "partnership_memberships", [])]
-        return UserForm(data, instance=user, roles=roles)
+        return UserForm(
+            data, instance=user, roles=roles, is_self=user.pk == self.request.user.pk,
+            can_change_account=user.pk is None or selectors.administers_account(self.request.user, user),
+        )
 
     def get(self, request, *args, **kwargs):
         user = self.get_subject()
@@ -126,29 +137,44 @@ class UserEditView(UserViewMixin, View):
     def post(self, request, *args, **kwargs):
         user = self.get_subject()
         form = self.form(user, request.POST)
+        if form.is_valid() and user.pk is None and self.users().filter(email__iexact=form.cleaned_data["email"]).exists():
+            form.add_error("email", _("Someone with this email address already has a role here: find them in the list of users"))
         if not form.is_valid():
             return self.render_form(user, form, status=400)
-        roles = form.cleaned_data["roles"]
+        data = form.cleaned_data
         if user.pk is None:
-            user = services.user_create(
-                actor=request.user, partnership=self.partnership, email=form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"], roles=roles,
-            )
-            invite = ResetPasswordForm(data={"email": user.email})
-            if invite.is_valid():
-                invite.save(request)
-            messages.success(request, _("%(name)s added. They have been emailed a link to set their password.") % {"name": user})
-        else:
-            try:
-                user = services.user_update(
-                    actor=request.user, user=form.instance, expected_version=form.cleaned_data.get("expected_version")
-                )
-            except ConflictError:
-                form.add_error(None, _("Someone else changed this user while you were editing. Check the details and try again."))
-                return self.render_form(self.get_user(), form, status=409)
-            services.user_set_roles(actor=request.user, partnership=self.partnership, user=user, roles=roles)
-            messages.success(request, _("%(name)s saved.") % {"name": user})
-        return HttpResponseRedirect(self.user_url("user_detail", user))
+            return self.add(form)
+        try:
+            change = services.user_change(
+                actor=request.user, partnership=self.partnership, user=form.instance, full_name=data["full_name"],
+                email=data["email"], roles=None if form.fields["roles"].disabled else data["roles"],
+                reason=data["reason"], expected_version=data.get("expected_version"))
+        except ConflictError:
+            form.add_error(None, _("Someone else changed this user while you were editing. Check the details and try again."))
+            return self.render_form(self.get_user(), form, status=409)
+        messages.success(request, _("%(name)s saved.") % {"name": change.user})
+        self.say_what_waits(change.requests)
+        if change.email_change:
+            messages.info(request, _("A link has been emailed to %(email)s: the address changes when it is followed. "
+                                     "The old address has been told.") % {"email": change.email_change.new_email})
+        return HttpResponseRedirect(self.user_url("user_detail", change.user))
+
+    def add(self, form):
+        data = form.cleaned_data
+        change = services.user_add_to_partnership(
+            actor=self.request.user, partnership=self.partnership, email=data["email"], full_name=data["full_name"],
+            roles=data["roles"], reason=data["reason"])
+        if change.created:
+            services.user_invite(request=self.request, user=change.user)
+        # The same answer whether the address is new or has an account in another partnership.
+        messages.success(self.request, _("%(email)s has been added and emailed an invitation.") % {"email": data["email"]})
+        self.say_what_waits(change.requests)
+        return HttpResponseRedirect(self.user_url("user_list"))
+
+    def say_what_waits(self, requests):
+        for access_request in requests:
+            messages.info(self.request, _("%(request)s waits for approval by the case team, who have been told.")
+                          % {"request": access_request})
 
     def render_form(self, user, form, status=200):
         context = {
@@ -183,23 +209,40 @@ class UserOperationView(UserViewMixin, View):
         user = self.get_user()
         if user.pk == self.request.user.pk and self.kwargs["operation"] in ("disable", "reset-mfa"):
             raise PermissionDenied
+        if not selectors.administers_account(self.request.user, user):
+            raise PermissionDenied
         return user
+
+    def needs_approval(self, user) -> bool:
+        return self.kwargs["operation"] == "reset-mfa" and selectors.holds_case_role(user)
 
     def get(self, request, *args, **kwargs):
         user = self.get_subject()
+        return self.render_page(user, AccountChangeReasonForm(required=self.needs_approval(user)))
+
+    def render_page(self, user, form, status=200):
         label, hint = self.OPERATIONS[self.kwargs["operation"]]
-        context = {"subject": user, "label": label, "hint": hint, "cancel_url": self.user_url("user_detail", user)}
-        return render(request, "accounts/user_operation.html", context)
+        context = {"subject": user, "label": label, "hint": hint, "cancel_url": self.user_url("user_detail", user),
+                   "form": form if self.needs_approval(user) else None}
+        return render(self.request, "accounts/user_operation.html", context, status=status)
 
     def post(self, request, *args, **kwargs):
         user = self.get_subject()
         operation = self.kwargs["operation"]
+        form = AccountChangeReasonForm(request.POST, required=self.needs_approval(user))
+        if not form.is_valid():
+            return self.render_page(user, form, status=400)
         if operation == "disable":
             services.user_disable(actor=request.user, user=user)
         elif operation == "enable":
             services.user_enable(actor=request.user, user=user)
         elif operation == "reset-mfa":
-            services.user_reset_mfa(actor=request.user, user=user)
+            result = services.user_reset_mfa(actor=request.user, user=user, partnership=self.partnership,
+                                             reason=form.cleaned_data["reason"])
+            if isinstance(result, CaseAccessRequest):
+                messages.info(request, _("%(request)s waits for approval by the case team, who have been told.")
+                              % {"request": result})
+                return HttpResponseRedirect(self.user_url("user_detail", user))
         else:
             services.user_sign_out_everywhere(actor=request.user, user=user)
         messages.success(request, _("%(action)s: done for %(name)s.") % {"action": self.OPERATIONS[operation][0], "name": user})
@@ -207,6 +250,61 @@ class UserOperationView(UserViewMixin, View):
             logout(request)
             return redirect("account_login")
         return HttpResponseRedirect(self.user_url("user_detail", user))
+
+
+class AccessRequestWithdrawView(UserViewMixin, View):
+    """An administrator takes back a request for case access that is still waiting."""
+
+    def post(self, request, *args, **kwargs):
+        self.check("accounts.change_user")
+        access_request = (CaseAccessRequest.objects.filter(partnership=self.partnership, pk=self.kwargs["pk"])
+                          .select_related("user").first())
+        if access_request is None:
+            raise Http404
+        try:
+            services.access_request_withdraw(actor=request.user, access_request=access_request)
+            messages.success(request, _("Request withdrawn."))
+        except services.AccountRuleError as error:
+            messages.error(request, str(error))
+        return HttpResponseRedirect(self.user_url("user_detail", access_request.user))
+
+
+class AccessRequestDecideView(PartnershipMixin, View):
+    """A member of the case team approves or rejects a request for case access (from the Channel approvals page)."""
+
+    def post(self, request, *args, **kwargs):
+        if not has_perm(request.user, "accounts.decide_caseaccessrequest", self.partnership):
+            raise PermissionDenied
+        access_request = CaseAccessRequest.objects.filter(partnership=self.partnership, pk=self.kwargs["pk"]).first()
+        if access_request is None:
+            raise Http404
+        form = AccessDecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose approve or reject."))
+        else:
+            try:
+                services.access_request_decide(actor=request.user, access_request=access_request,
+                                               approve=form.cleaned_data["decision"] == "approve")
+                messages.success(request, _("Decision recorded."))
+            except services.AccountRuleError as error:
+                messages.error(request, str(error))
+        return HttpResponseRedirect(reverse("channel:approval_list", kwargs={"partnership": self.partnership.slug}))
+
+
+@method_decorator(login_not_required, name="dispatch")
+class EmailChangeConfirmView(View):
+    """The link sent to a new address: confirming it (a button, so a mail scanner's visit changes nothing) applies it."""
+
+    template_name = "accounts/email_change_confirm.html"
+
+    def get(self, request, token):
+        change = services.email_change_for_token(token)
+        return render(request, self.template_name, {"change": change}, status=200 if change else 404)
+
+    def post(self, request, token):
+        user = services.email_change_confirm(token=token)
+        return render(request, self.template_name, {"done": user is not None, "change": None},
+                      status=200 if user else 404)
 
 
 class SignOutEverywhereView(View):

@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
+from prevent_hub.accounts.selectors import access_requests
 from prevent_hub.audit.services import log_access
 from prevent_hub.core.generic import ModelViews, PartnershipMixin
 from prevent_hub.core.permissions import has_perm
@@ -578,7 +579,7 @@ class ApprovalListView(ChannelMixin, View):
                      .order_by("-created_at")[:100])
         return render(request, "channel/approvals.html", self.context(
             approvals=approvals, can_bulk_export=has_perm(request.user, "channel.bulkexport_case", self.partnership),
-            form=forms.ApprovalRequestForm()))
+            form=forms.ApprovalRequestForm(), access_requests=access_requests(self.partnership)[:100]))
 
 
 class ApprovalDecideView(ChannelMixin, View):

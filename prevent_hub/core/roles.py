@@ -101,9 +101,24 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(DIRECTORY_EDITORS | {Role.AUDITOR}, "audit.view_changelog"),
     **_grant({Role.AUDITOR}, "audit.view_accesslog", "audit.verify_chain"),
     **_grant({Role.SYSTEM_ADMIN}, "accounts.view_user", "accounts.add_user", "accounts.change_user"),
+    # Giving someone a way into case records (a case role, or a new email or second factor on an
+    # account that has one) waits for a second person from the case team (docs/security.md).
+    **_grant({Role.SYSTEM_ADMIN} | CASE_TEAM, "accounts.view_caseaccessrequest"),
+    **_grant(CASE_TEAM, "accounts.decide_caseaccessrequest"),
 }
+
+# What opens Channel case records or record-level referral data. A role holding any of these is a
+# case role: granting it needs a second person's approval (accounts.services).
+CASE_DATA_PERMISSIONS = (
+    "channel.view_case", "channel.view_all_cases", "channel.view_subject", "channel.view_channelfeedback",
+    "insights.view_referral",
+)
 
 
 def roles_with(perm: str) -> frozenset[Role]:
     """Return the roles that hold ``perm`` (empty if nobody does)."""
     return PERMISSIONS.get(perm, frozenset())
+
+
+# Derived from the table, so a role given case access later is covered without another list to keep.
+CASE_ACCESS_ROLES = frozenset().union(*(roles_with(perm) for perm in CASE_DATA_PERMISSIONS))

@@ -28,6 +28,8 @@ PUBLIC_URL_NAMES = {
     # A partner answering one Channel information request, and anonymous Channel feedback, by single-use link.
     "channel_public:request",
     "channel_public:feedback",
+    # The link sent to a new email address: following it applies the change (accounts).
+    "accounts:email_change_confirm",
 }
 
 # Pages for any signed-in user about themselves; no partnership data on them.
