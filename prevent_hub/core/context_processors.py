@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .navigation import nav_items
+from .navigation import navigation
 
 
 def layout(request):
@@ -10,7 +10,7 @@ def layout(request):
     return {
         "service_name": "Prevent Partnership Hub",
         "current_partnership": getattr(request, "partnership", None),
-        "nav_items": nav_items(request) if authenticated else [],
+        **(navigation(request) if authenticated else {"nav_items": [], "area_pages": [], "area_label": ""}),
         "idle_timeout_seconds": getattr(request, "idle_timeout_seconds", settings.IDLE_TIMEOUT_SECONDS),
         "idle_warning_seconds": settings.IDLE_WARNING_SECONDS,
     }

@@ -7,6 +7,8 @@ from django.views.generic import TemplateView
 
 from prevent_hub.accounts.selectors import partnerships_for
 
+from .navigation import landing_url
+
 
 class HomeView(TemplateView):
     """Send a user to their partnership, or let them choose when they have several."""
@@ -14,9 +16,10 @@ class HomeView(TemplateView):
     template_name = "core/home.html"
 
     def get(self, request, *args, **kwargs):
-        partnerships = list(partnerships_for(request.user))
-        if len(partnerships) == 1:
-            return redirect(partnerships[0].get_absolute_url())
+        partnerships = [(p, landing_url(request.user, p)) for p in partnerships_for(request.user)]
+        partnerships = [(p, url) for p, url in partnerships if url]  # a role that opens no page is no way in
+        if len(partnerships) == 1 and "choose" not in request.GET:
+            return redirect(partnerships[0][1])
         return self.render_to_response(self.get_context_data(partnerships=partnerships))
 
 
