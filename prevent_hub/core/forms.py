@@ -92,3 +92,65 @@ class DateInput(forms.DateInput):
     def __init__(self, attrs=None, format="%Y-%m-%d"):
         # The browser's date picker only understands ISO dates.
         super().__init__(attrs, format=format)
+
+
+class GovUKDateWidget(forms.MultiWidget):
+    """GOV.UK's date input: day, month and year boxes (no browser date picker, which shows US order)."""
+
+    template_name = "govuk/forms/date_input.html"
+    use_fieldset = True
+
+    def __init__(self, attrs=None):
+        numeric = {"inputmode": "numeric", "spellcheck": "false"}
+        super().__init__([forms.TextInput({**numeric, "maxlength": 2}), forms.TextInput({**numeric, "maxlength": 2}),
+                          forms.TextInput({**numeric, "maxlength": 4})], attrs)
+
+    def decompress(self, value):
+        if value:
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class GovUKDateField(forms.MultiValueField):
+    """A date typed as day, month and year, with GOV.UK's error messages naming the date and what is wrong.
+
+    ``what`` names the date in messages ("the date of the meeting"); it defaults to the label.
+    """
+
+    widget = GovUKDateWidget
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, *, what: str = "", **kwargs):
+        self.what = what
+        fields = [forms.CharField(required=False) for _part in self.PARTS]
+        super().__init__(fields, require_all_fields=False, **kwargs)
+
+    def _what(self) -> str:
+        return str(self.what or self.label or "the date")
+
+    def clean(self, value):
+        from django.core.exceptions import ValidationError
+
+        from .dates import check_plausible
+
+        parts = [str(part or "").strip() for part in (value or [None] * 3)]
+        if not any(parts):
+            if self.required:
+                raise ValidationError(f"Enter {self._what()[0].lower()}{self._what()[1:]}", code="required")
+            return None
+        missing = [name for name, part in zip(self.PARTS, parts, strict=True) if not part]
+        what = self._what()[0].upper() + self._what()[1:]
+        if missing:
+            raise ValidationError(f"{what} must include a {' and a '.join(missing)}", code="incomplete")
+        if not all(part.isdigit() for part in parts) or len(parts[2]) != 4:
+            raise ValidationError(f"{what} must be a real date, like 16 1 2018", code="invalid")
+        import datetime as dt
+
+        try:
+            day = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            raise ValidationError(f"{what} must be a real date, like 16 1 2018", code="invalid") from None
+        return check_plausible(day)
+
+    def compress(self, data_list):  # clean() does the work; MultiValueField requires this
+        return data_list

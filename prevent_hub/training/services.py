@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from prevent_hub.core.ratelimit import within
 from prevent_hub.core.services import object_create, object_update
 from prevent_hub.core.tokens import new_secret, secret_hash
 
@@ -81,17 +82,7 @@ def feedback_allowed(token: str, address: str) -> bool:
     limit stops a flood from many addresses.
     """
     link_key = f"training-feedback:{secret_hash(token)[:16]}"
-    return _within(f"{link_key}:{address}", FEEDBACK_PER_HOUR) and _within(link_key, FEEDBACK_PER_LINK_PER_HOUR)
-
-
-def _within(key: str, limit: int) -> bool:
-    if cache.add(key, 1, timeout=3600):
-        return True
-    try:
-        return cache.incr(key) <= limit
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=3600)
-        return True
+    return within(f"{link_key}:{address}", FEEDBACK_PER_HOUR) and within(link_key, FEEDBACK_PER_LINK_PER_HOUR)
 
 
 @transaction.atomic
