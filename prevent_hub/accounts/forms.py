@@ -31,6 +31,12 @@ class UserForm(forms.ModelForm):
         help_text=_("Needed when you give a role that opens case records. The case team reads it when deciding."),
     )
 
+    person = forms.ModelChoiceField(
+        label=_("Their entry in the directory"), queryset=None, required=False, empty_label=_("None"),
+        help_text=_("Link the person in the directory who this account belongs to: the actions they own then appear "
+                    "under My actions."),
+    )
+
     class Meta:
         model = User
         fields = ["full_name", "email"]
@@ -41,9 +47,15 @@ class UserForm(forms.ModelForm):
                       "invalid": _("Enter an email address in the correct format, like name@example.org")},
         }
 
-    def __init__(self, *args, roles=(), can_change_account=True, is_self=False, **kwargs):
+    def __init__(self, *args, partnership, roles=(), can_change_account=True, is_self=False, **kwargs):
+        from prevent_hub.directory.models import Person
+
         super().__init__(*args, **kwargs)
         self.held_roles = set(roles)
+        self.fields["person"].queryset = Person.objects.filter(partnership=partnership).select_related("organisation")
+        self.fields["person"].label_from_instance = lambda p: f"{p.name}, {p.organisation}" if p.organisation else p.name
+        if self.instance.pk and not self.is_bound:
+            self.initial["person"] = Person.objects.filter(partnership=partnership, user=self.instance).first()
         self.fields["full_name"].required = True
         if self.instance.pk:
             self.fields["email"].help_text = _(

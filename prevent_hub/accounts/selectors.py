@@ -76,3 +76,15 @@ def pending_access_requests_for(user) -> QuerySet:
     """The requests still waiting that concern ``user``'s account (in any partnership)."""
     return CaseAccessRequest.objects.filter(user=user, status=CaseAccessRequest.Status.PENDING).select_related(
         "partnership", "requested_by")
+
+
+def is_current_lead(person) -> bool:
+    """Is ``person`` an organisation's Prevent lead today?"""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from prevent_hub.directory.models import PreventLead
+
+    today = timezone.localdate()
+    return PreventLead.objects.filter(person=person, start_date__lte=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)).exists()

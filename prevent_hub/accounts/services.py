@@ -13,7 +13,6 @@ import logging
 import smtplib
 from dataclasses import dataclass, field
 
-from allauth.account.forms import ResetPasswordForm
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -37,6 +36,7 @@ security_log = logging.getLogger("prevent_hub.security")
 mail_log = logging.getLogger("prevent_hub.accounts")
 
 EMAIL_CHANGE_LINK_HOURS = 72
+UNCHANGED = object()  # a keyword left as it is, where None means "none"
 
 
 class AccountRuleError(PermissionDenied):
@@ -96,7 +96,8 @@ def user_email_confirm(*, user: User) -> None:
 
 
 @transaction.atomic
-def user_add_to_partnership(*, actor, partnership, email: str, full_name: str, roles, reason: str = "") -> AccountChange:
+def user_add_to_partnership(*, actor, partnership, email: str, full_name: str, roles, reason: str = "",
+                            person=None) -> AccountChange:
     """Give ``email`` the ``roles`` here: a new account, or one that already exists elsewhere.
 
     Either way the person is emailed, and the caller answers the same, so adding a user never
@@ -109,25 +110,115 @@ def user_add_to_partnership(*, actor, partnership, email: str, full_name: str, r
     if created:
         user = user_create(actor=actor, partnership=partnership, email=email, full_name=full_name, roles=(),
                            reason=reason)
+        _send_invitation(user=user, partnership=partnership, invited_by=actor)
     else:
         context = {"user": user, "partnership": partnership, "site_url": settings.SITE_URL}
         transaction.on_commit(lambda: _mail(
             _("You have been given access to %(partnership)s") % {"partnership": partnership},
-            "accounts/email/added_to_partnership.txt", context, [user.email]))
+            "accounts/email/added_to_partnership.txt", context, [user.email], sender=partnership.sender()))
     requests = user_set_roles(actor=actor, partnership=partnership, user=user, roles=roles, reason=reason)
+    if person is not None:
+        _link_directory_entry(actor, partnership, user, person)
     return AccountChange(user=user, requests=requests, created=created)
 
 
-def user_invite(*, request, user: User) -> None:
-    """Email a new account a link to set its password (allauth's reset email, built from the request)."""
-    invite = ResetPasswordForm(data={"email": user.email})
-    if invite.is_valid():
-        invite.save(request)
+def _link_directory_entry(actor, partnership, user, person) -> None:
+    """Make ``person`` (or nobody) the directory entry of ``user`` in ``partnership``."""
+    from prevent_hub.directory.models import Person
+
+    if person is None:
+        for linked in Person.objects.filter(partnership=partnership, user=user):
+            person_link(actor=actor, person=linked, user=None)
+    elif person.partnership_id == partnership.pk:
+        person_link(actor=actor, person=person, user=user)
+
+
+def invitation_url(user: User) -> str:
+    """A link for a new account to choose its password (allauth's reset-from-key page, valid for its timeout)."""
+    from allauth.account import app_settings as account_settings
+    from allauth.account.utils import user_pk_to_url_str
+
+    key = f"{user_pk_to_url_str(user)}-{account_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)}"
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"}).replace("UID-KEY", key)
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send_invitation(*, user: User, partnership, invited_by) -> None:
+    """Email a new account its invitation once the transaction that made it has committed."""
+    def send():
+        _mail(_("You are invited to the Prevent Partnership Hub"), "accounts/email/invitation.txt",
+              {"user": user, "partnership": partnership, "invited_by": invited_by, "link": invitation_url(user),
+               "site_url": settings.SITE_URL}, [user.email], sender=partnership.sender())
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def person_invite(*, actor, person) -> AccountChange:
+    """Give a directory person an account to sign in with, linked to their entry: "invite this person".
+
+    A coordinator may do this for the people in their directory. The account gets the action owner
+    role (and Prevent lead, when the person is a current lead), never a case role; its holder sets a
+    password through the emailed link and a second factor at their first sign-in. An address that
+    already has an account is linked to it and told, as when an administrator adds a user.
+    """
+    from prevent_hub.directory.models import Person
+
+    partnership = person.partnership
+    if not has_perm(actor, "directory.invite_person", partnership):
+        raise AccountRuleError(_("Only the partnership's coordinators can invite people to sign in."))
+    if not person.email:
+        raise AccountRuleError(_("%(name)s has no email address. Add one to their entry first: the invitation "
+                                 "goes there.") % {"name": person})
+    if person.user_id:
+        raise AccountRuleError(_("%(name)s can already sign in.") % {"name": person})
+    user = User.objects.filter(email__iexact=person.email).first()
+    created = user is None
+    if created:
+        user = User(email=User.objects.normalize_email(person.email).lower(), full_name=person.name)
+        user.set_unusable_password()
+        object_create(actor=actor, instance=user)
+        user_email_confirm(user=user)
+        _send_invitation(user=user, partnership=partnership, invited_by=actor)
+    else:
+        context = {"user": user, "partnership": partnership, "site_url": settings.SITE_URL}
+        transaction.on_commit(lambda: _mail(
+            _("You have been given access to %(partnership)s") % {"partnership": partnership},
+            "accounts/email/added_to_partnership.txt", context, [user.email], sender=partnership.sender()))
+    roles = {Role.ACTION_OWNER} | ({Role.PREVENT_LEAD} if selectors.is_current_lead(person) else set())
+    held = set(Membership.objects.filter(user=user, partnership=partnership).values_list("role", flat=True))
+    for role in sorted(roles - held):
+        assert role not in CASE_ACCESS_ROLES  # an invitation never opens case records
+        object_create(actor=actor, instance=Membership(user=user, partnership=partnership, role=role))
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    person.user = user
+    object_update(actor=actor, instance=person, expected_version=None)
+    forget_memberships(user)
+    return AccountChange(user=user, created=created)
+
+
+@transaction.atomic
+def person_link(*, actor, person, user: User | None) -> None:
+    """Link (or unlink, with None) a directory entry and a user account of the same partnership.
+
+    An account is linked to at most one entry per partnership: linking it here unlinks any other.
+    """
+    from prevent_hub.directory.models import Person
+
+    if user is not None and not Membership.objects.filter(user=user, partnership=person.partnership).exists():
+        raise AccountRuleError(_("That account has no role in this partnership."))
+    if user is not None:
+        for other in Person.objects.filter(partnership=person.partnership, user=user).exclude(pk=person.pk):
+            other.user = None
+            object_update(actor=actor, instance=other, expected_version=None)
+    if person.user_id != (user.pk if user else None):
+        person.user = user
+        object_update(actor=actor, instance=person, expected_version=None)
 
 
 @transaction.atomic
 def user_change(*, actor, partnership, user: User, full_name: str, email: str, roles=None, reason: str = "",
-                expected_version: int | None = None) -> AccountChange:
+                expected_version: int | None = None, person=UNCHANGED) -> AccountChange:
     """Change an account's name, address (through a confirmed link) and, unless ``roles`` is None, its roles here.
 
     Raises ConflictError if someone saved the account since ``expected_version``.
@@ -140,6 +231,8 @@ def user_change(*, actor, partnership, user: User, full_name: str, email: str, r
     result = AccountChange(user=user)
     if roles is not None:
         result.requests = user_set_roles(actor=actor, partnership=partnership, user=user, roles=roles, reason=reason)
+    if person is not UNCHANGED:
+        _link_directory_entry(actor, partnership, user, person)
     if email.lower() != stored.email:
         change = email_change_request(actor=actor, user=user, new_email=email, reason=reason, partnership=partnership)
         if isinstance(change, CaseAccessRequest):
@@ -381,12 +474,12 @@ def _reset_mfa(*, actor, user: User) -> int:
 
 # Mail -------------------------------------------------------------------------------------------
 
-def _mail(subject: str, template: str, context: dict, recipients) -> bool:
+def _mail(subject: str, template: str, context: dict, recipients, sender=None) -> bool:
     recipients = [address for address in recipients if address]
     if not recipients:
         return False
     try:
-        send_mail(subject, render_to_string(template, context), None, recipients)
+        send_mail(subject, render_to_string(template, context), sender, recipients)
         return True
     except (OSError, smtplib.SMTPException) as error:
         mail_log.error("An account email could not be sent (%s).", type(error).__name__)

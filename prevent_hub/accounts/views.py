@@ -126,7 +126,7 @@ class UserEditView(UserViewMixin, View):
     def form(self, user, data=None):
         roles = [m.role for m in getattr(user, "partnership_memberships", [])]
         return UserForm(
-            data, instance=user, roles=roles, is_self=user.pk == self.request.user.pk,
+            data, instance=user, roles=roles, is_self=user.pk == self.request.user.pk, partnership=self.partnership,
             can_change_account=user.pk is None or selectors.administers_account(self.request.user, user),
         )
 
@@ -148,7 +148,7 @@ class UserEditView(UserViewMixin, View):
             change = services.user_change(
                 actor=request.user, partnership=self.partnership, user=form.instance, full_name=data["full_name"],
                 email=data["email"], roles=None if form.fields["roles"].disabled else data["roles"],
-                reason=data["reason"], expected_version=data.get("expected_version"))
+                reason=data["reason"], expected_version=data.get("expected_version"), person=data["person"])
         except ConflictError:
             form.add_error(None, _("Someone else changed this user while you were editing. Check the details and try again."))
             return self.render_form(self.get_user(), form, status=409)
@@ -163,9 +163,7 @@ class UserEditView(UserViewMixin, View):
         data = form.cleaned_data
         change = services.user_add_to_partnership(
             actor=self.request.user, partnership=self.partnership, email=data["email"], full_name=data["full_name"],
-            roles=data["roles"], reason=data["reason"])
-        if change.created:
-            services.user_invite(request=self.request, user=change.user)
+            roles=data["roles"], reason=data["reason"], person=data["person"])
         # The same answer whether the address is new or has an account in another partnership.
         messages.success(self.request, _("%(email)s has been added and emailed an invitation.") % {"email": data["email"]})
         self.say_what_waits(change.requests)

@@ -60,11 +60,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(PARTNERSHIP_WORKERS, *(f"directory.view_{m}" for m in _DIRECTORY_MODELS)),
     **_grant(PARTNERSHIP_WORKERS, *(f"directory.export_{m}" for m in _DIRECTORY_MODELS)),
     **_grant(DIRECTORY_EDITORS, *(f"directory.{a}_{m}" for a in ("add", "change", "delete", "import") for m in _DIRECTORY_MODELS)),
+    # Inviting a person in the directory to sign in makes them an action owner (never a case role).
+    **_grant(DIRECTORY_EDITORS, "directory.invite_person"),
     # Action plans: everyone in the partnership reads them; coordinators import, edit and refresh.
     **_grant(PARTNERSHIP_WORKERS, *(f"plans.view_{m}" for m in _PLAN_MODELS)),
     **_grant(PARTNERSHIP_WORKERS, *(f"plans.export_{m}" for m in _PLAN_MODELS)),
     **_grant(PLAN_EDITORS, *(f"plans.{a}_{m}" for a in ("add", "change", "delete", "import") for m in _PLAN_MODELS)),
-    **_grant(PROGRESS_REPORTERS, "plans.add_progressupdate", "plans.add_checkpointrecord"),
+    **_grant(PROGRESS_REPORTERS, "plans.add_progressupdate", "plans.add_checkpointrecord", "plans.view_myactions"),
+    # The coordinator's quarter: who has reported, who to chase, links to give by phone.
+    **_grant(PLAN_EDITORS, "plans.view_quarter", "plans.send_ownerlink"),
     # Who was emailed when is for those who run the chasing.
     **_grant(PLAN_EDITORS, "plans.view_emaillog", "plans.view_ownerlink"),
     # Governance: everyone reads groups, meetings and obligations; coordinators run them.

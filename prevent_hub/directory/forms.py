@@ -37,8 +37,30 @@ class OrganisationForm(PartnershipModelForm):
 class PersonForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = Person
-        fields = ["name", "job_title", "organisation", "email", "phone"]
+        fields = ["name", "job_title", "organisation", "email", "phone", "user"]
         widgets = {"email": forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"})}
+        labels = {"user": _("User account they sign in with")}
+        help_texts = {"user": _("Link their account so the actions they own appear under My actions when they sign "
+                                "in. Someone without an account can be invited from their page.")}
+        error_messages = {"name": {"required": _("Enter the person's full name")},
+                          "email": {"invalid": _("Enter an email address in the correct format, like name@example.org")}}
+
+    def __init__(self, *args, **kwargs):
+        from prevent_hub.accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        field.queryset = User.objects.filter(memberships__partnership=self.partnership).distinct().order_by("full_name")
+        field.label_from_instance = lambda user: f"{user.full_name} ({user.email})"
+        field.empty_label = _("None")
+
+    def clean_user(self):
+        user = self.cleaned_data.get("user")
+        other = user and Person.objects.filter(partnership=self.partnership, user=user).exclude(pk=self.instance.pk).first()
+        if other:
+            raise forms.ValidationError(_("That account is already linked to %(name)s. Unlink it there first.")
+                                        % {"name": other.name})
+        return user
 
 
 class PreventLeadForm(PartnershipModelForm):

@@ -1,3 +1,5 @@
+from email.utils import formataddr
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -19,6 +21,14 @@ class Partnership(TimestampedModel):
     year_start_month = models.PositiveSmallIntegerField(
         _("first month of the partnership's year"), default=4, help_text=_("4 means the year runs April to March.")
     )
+    email_from_name = models.CharField(
+        _("emails come from (name)"), max_length=200, blank=True, default="",
+        help_text=_("The name owners see on reminders and requests, for example Warwickshire Prevent Partnership."),
+    )
+    email_from_address = models.EmailField(
+        _("emails come from (address)"), blank=True, default="",
+        help_text=_("A mailbox the coordinator reads: owners reply to it."),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -29,6 +39,10 @@ class Partnership(TimestampedModel):
 
     def get_absolute_url(self):
         return reverse("directory:partnership_detail", kwargs={"partnership": self.slug})
+
+    def sender(self) -> str:
+        """The From of the partnership's emails: its own name and mailbox, else the hub's default address."""
+        return formataddr((self.email_from_name or self.name, self.email_from_address or settings.DEFAULT_FROM_EMAIL))
 
 
 class Organisation(PartnershipScopedModel):

@@ -45,3 +45,4 @@ def sector_summary(partnership) -> list[dict]:
         }
         for value, label in Sector.choices
     ]
+

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.PartnershipDetailView.as_view(), name="partnership_detail"),
     *views.organisation_views.urls("organisations"),
     *views.person_views.urls("people"),
+    path("people/<int:pk>/invite/", views.PersonInviteView.as_view(), name="person_invite"),
     *views.prevent_lead_views.urls("prevent-leads"),
     *views.glossary_views.urls("glossary"),
 ]

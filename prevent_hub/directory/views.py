@@ -2,7 +2,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.views import View
 
-from prevent_hub.core.generic import ModelViews, PartnershipMixin
+from django.utils.translation import gettext as _
+
+from prevent_hub.core.generic import ModelViews, ObjectFormPostView, PartnershipMixin
 from prevent_hub.core.permissions import has_perm
 
 from . import filtersets, forms, importers, tables
@@ -57,9 +59,17 @@ organisation_views = ModelViews(
     ),
 )
 
+def person_detail_context(person, request):
+    return {
+        "can_invite": not person.user_id and has_perm(request.user, "directory.invite_person", person.partnership),
+    }
+
+
 person_views = ModelViews(
     model=Person,
-    queryset=Person.objects.select_related("organisation"),
+    queryset=Person.objects.select_related("organisation", "user"),
+    detail_template="directory/person_detail.html",
+    detail_context=person_detail_context,
     form_class=forms.PersonForm,
     filterset_class=filtersets.PersonFilterSet,
     table=tables.person_table,
@@ -70,7 +80,7 @@ person_views = ModelViews(
         ("Organisation", "organisation"),
         ("Email", "email"),
         ("Telephone", "phone"),
-        ("Has a user account", lambda p: "Yes" if p.user_id else "No"),
+        ("Signs in as", lambda p: p.user.email if p.user_id else "No account"),
     ),
 )
 
@@ -93,3 +103,20 @@ glossary_views = ModelViews(
     summary=(("Acronym", "acronym"), ("Meaning", "meaning")),
     paginate_by=50,
 )
+
+
+class PersonInviteView(ObjectFormPostView):
+    """Invite a person in the directory to sign in: an account, their role as an action owner, an emailed link."""
+
+    model = Person
+    permission = "directory.invite_person"
+
+    def save(self, person):
+        from prevent_hub.accounts.services import AccountRuleError, person_invite
+
+        try:
+            person_invite(actor=self.request.user, person=person)
+        except AccountRuleError as error:
+            return False, str(error)
+        return True, _("%(name)s has been emailed an invitation to sign in at %(email)s.") % {
+            "name": person.name, "email": person.email}

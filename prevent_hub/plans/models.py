@@ -191,6 +191,10 @@ class ProgressUpdate(PartnershipScopedModel):
     on_behalf_of = models.CharField(
         _("on behalf of"), max_length=200, blank=True, help_text=_("For an update entered by a coordinator for an owner."),
     )
+    # The owner the update is from (by their link, signed in, or by a coordinator for them): the
+    # quarter page shows who has reported.
+    person = models.ForeignKey("directory.Person", verbose_name=_("owner"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-period_start", "-created_at"]
@@ -237,25 +241,28 @@ class MitigatingAction(PartnershipScopedModel):
 
 
 class OwnerLink(PartnershipScopedModel):
-    """A single-use, expiring link that lets an owner without an account update one action.
+    """An expiring link that lets an owner without an account update all their actions for one period.
 
-    Only a hash of the token is stored: the link in the email is the only copy.
+    One link per person and period works at a time: issuing another (a re-sent request, a link
+    copied for a phone call) retires the one before. Only a hash of the token is stored: the link
+    itself exists only where it was sent or shown.
     """
 
     audit_redact = ("token_hash",)  # even the hash stays out of the permanent log
 
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="owner_links")
+    plan_version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="owner_links")
     person = models.ForeignKey("directory.Person", on_delete=models.CASCADE, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     period_start = models.DateField()
     expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True, help_text=_("When every action on it had been updated."))
 
     class Meta:
-        indexes = [models.Index(fields=["partnership", "action", "person"])]
+        indexes = [models.Index(fields=["partnership", "plan_version", "person", "period_start"],
+                                name="plans_ownerlink_person_idx")]
 
     def __str__(self):
-        return f"Update link for {self.action.ref} sent to {self.person}"
+        return f"Update link for {self.person} ({self.period_start:%b %Y})"
 
 
 class EmailLog(PartnershipScopedModel):
@@ -264,6 +271,8 @@ class EmailLog(PartnershipScopedModel):
     class Kind(models.TextChoices):
         DIGEST = "digest", _("Digest")
         CHASER = "chaser", _("Chaser")
+        REQUEST = "request", _("Update request")
+        LINK = "link", _("New link, asked for by the owner")
         MEETING = "meeting", _("Meeting reminder")
         REVIEW = "review", _("Terms of reference review")
 

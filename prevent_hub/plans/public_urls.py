@@ -1,4 +1,4 @@
-"""The one page an owner without an account can open: the update form behind an emailed link."""
+"""The pages an owner without an account can open: their actions behind an emailed link, and asking for a new one."""
 from django.urls import path
 
 from . import views
@@ -7,4 +7,5 @@ app_name = "owner_links"
 
 urlpatterns = [
     path("<str:token>/", views.OwnerUpdateView.as_view(), name="owner_update"),
+    path("<str:token>/new-link/", views.OwnerLinkRenewView.as_view(), name="owner_renew"),
 ]

@@ -180,19 +180,24 @@ class ActionState:
         return str(ActionStatus(self.previous_status).label) if self.previous_status else "Not reported"
 
 
-def tracked_actions(version, as_of) -> list[ActionState]:
-    """Every action of ``version`` with its state on ``as_of``, in a fixed number of queries."""
+def tracked_actions(version, as_of, recorded_before=None) -> list[ActionState]:
+    """Every action of ``version`` with its state on ``as_of``, in a fixed number of queries.
+
+    Only what had been recorded by the end of ``as_of`` counts (the dashboard of a past day is that
+    day's), or, with ``recorded_before``, what had been recorded by then: a report of a past quarter
+    made today counts updates entered since about that quarter.
+    """
     from django.db.models import Prefetch
 
     from .models import ActionOwner, CheckpointRecord, ProgressUpdate, Timescale
 
     partnership = version.partnership
-    snapshot = end_of_day(as_of)
+    snapshot = recorded_before or end_of_day(as_of)
     window = schedule.version_window(version.year_start, partnership.year_start_month) or (
         dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year + 1, 12, 31))
     period = schedule.period_containing(as_of, partnership.year_start_month)
     actions = (
-        version.actions.select_related("partnership", "theme")
+        version.actions.filter(created_at__lt=snapshot).select_related("partnership", "theme")
         .prefetch_related(
             Prefetch("timescales", Timescale.objects.order_by("position")),
             # Only the lead owners' organisations are shown (``lead_organisations``).
@@ -200,7 +205,6 @@ def tracked_actions(version, as_of) -> list[ActionState]:
                      .select_related("organisation", "person__organisation")
                      .only("action_id", "role_title", "source_text", "organisation__name", "person__organisation__name"),
                      to_attr="lead_owners"),
-            # Only what had been recorded by the end of ``as_of``: the dashboard of a past day is that day's.
             Prefetch("checkpoint_records", CheckpointRecord.objects.filter(due_date__lte=window[1], created_at__lt=snapshot)),
             # Of ten years of updates only two matter: the newest this period and the newest before it.
             Prefetch("updates", _newest_updates(ProgressUpdate.objects.filter(
@@ -263,11 +267,11 @@ def _state(action, as_of, window, period, year_start_month, tracking_from) -> Ac
                        previous_status=earlier.status if earlier else "")
 
 
-def dashboard(version, as_of) -> dict:
-    """The Strategy Group's view of a plan version on ``as_of``."""
+def dashboard(version, as_of, recorded_before=None) -> dict:
+    """The Strategy Group's view of a plan version on ``as_of`` (see ``tracked_actions``)."""
     from .choices import Rag
 
-    states = tracked_actions(version, as_of)
+    states = tracked_actions(version, as_of, recorded_before)
     period = schedule.period_containing(as_of, version.partnership.year_start_month)
     themes: dict[int, dict] = {}
     for state in states:
@@ -325,11 +329,229 @@ def action_record_fingerprint(partnership) -> tuple:
 
 
 def may_report_on(user, action, perm: str) -> bool:
-    """Coordinators report on any action; owners and leads only on actions they own (via their directory entry)."""
+    """Coordinators report on any action; owners on actions they own (through their directory entry), and
+    Prevent leads on their organisation's actions."""
     from prevent_hub.core.permissions import has_perm
 
     if not has_perm(user, perm, action.partnership_id):
         return False
     if has_perm(user, "plans.change_action", action.partnership_id):
         return True
-    return action.owners.filter(person__user_id=user.pk).exists()
+    if action.owners.filter(person__user_id=user.pk).exists():
+        return True
+    # A Prevent lead may report for their organisation's actions.
+    from django.utils import timezone
+
+    people = Person.objects.filter(partnership_id=action.partnership_id, user_id=user.pk)
+    led = led_organisation_ids(people, timezone.localdate())
+    return bool(led) and action.owners.filter(organisation_id__in=led).exists()
+
+
+# --- The quarter: which periods take updates, whose actions, who has reported ---------------------
+
+
+def current_version(partnership, today: dt.date | None = None) -> PlanVersion | None:
+    """The version in force on ``today``: the one whose year contains it, else the newest."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    versions = list(PlanVersion.objects.filter(partnership=partnership).select_related("plan", "partnership")
+                    .order_by(F("year_start").desc(nulls_last=True), "-pk"))
+    for version in versions:
+        window = schedule.version_window(version.year_start, partnership.year_start_month)
+        if window and window[0] <= today <= window[1]:
+            return version
+    return versions[0] if versions else None
+
+
+def version_periods(version) -> list[schedule.Period]:
+    """Every reporting period of ``version``'s year (just the current one for a version without a year)."""
+    from django.utils import timezone
+
+    year_start_month = version.partnership.year_start_month
+    window = schedule.version_window(version.year_start, year_start_month)
+    if window is None:
+        return [schedule.period_containing(timezone.localdate(), year_start_month)]
+    return schedule.periods_between(window[0], window[1], year_start_month)
+
+
+def reportable_periods(version, today: dt.date | None = None) -> list[schedule.Period]:
+    """The periods an update may be given for, newest first: the version's periods that have begun
+    by ``today`` (all of them once its year is over, the first before it starts), less those locked."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    periods = version_periods(version)
+    begun = [p for p in periods if p.start <= today] or periods[:1]
+    locked = set(version.period_locks.values_list("period_start", flat=True))
+    return [p for p in reversed(begun) if p.start not in locked]
+
+
+def period_locked(version, period_start: dt.date) -> bool:
+    return version.period_locks.filter(period_start=period_start).exists()
+
+
+def period_locked_iso(version, text) -> bool:
+    """Is ``text`` (a date as posted by a form) the start of a locked period of ``version``?"""
+    try:
+        return period_locked(version, dt.date.fromisoformat(text or ""))
+    except ValueError:
+        return False
+
+
+def open_period_instead(version, period_start: dt.date, today: dt.date | None = None) -> schedule.Period | None:
+    """The open period to offer when ``period_start`` is locked: the next one open, else the latest."""
+    open_periods = reportable_periods(version, today)
+    later = [p for p in open_periods if p.start > period_start]
+    return later[-1] if later else (open_periods[0] if open_periods else None)
+
+
+def people_for(user, partnership) -> list[Person]:
+    """The directory entries linked to ``user``'s account in ``partnership`` (usually one)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(Person.objects.filter(partnership=partnership, user=user).select_related("organisation"))
+
+
+def led_organisation_ids(people, on: dt.date) -> set[int]:
+    """Organisations whose current Prevent lead is one of ``people``."""
+    from django.db.models import Q
+
+    from prevent_hub.directory.models import PreventLead
+
+    return set(PreventLead.objects.filter(person__in=people, start_date__lte=on)
+               .filter(Q(end_date__isnull=True) | Q(end_date__gte=on)).values_list("organisation_id", flat=True))
+
+
+def my_actions(user, version, period, *, today: dt.date | None = None) -> list[dict]:
+    """The actions of ``version`` that ``user`` leads, supports, or (as a Prevent lead) their organisation owns.
+
+    Each with the user's part in it, this period's check-points, what is overdue or due soon, and
+    this period's newest update: a fixed number of queries however many actions there are.
+    """
+    from django.db.models import Prefetch, Q
+    from django.utils import timezone
+
+    from .models import ActionOwner, CheckpointRecord, ProgressUpdate, Timescale
+
+    today = today or timezone.localdate()
+    partnership = version.partnership
+    people = people_for(user, partnership)
+    organisations = led_organisation_ids(people, today)
+    if not people:
+        return []
+    owned = Q(owners__person__in=people) | Q(owners__organisation_id__in=organisations)
+    window = schedule.version_window(version.year_start, partnership.year_start_month) or (period.start, period.end)
+    actions = (
+        version.actions.filter(owned).distinct().select_related("theme", "partnership")
+        .prefetch_related(
+            Prefetch("timescales", Timescale.objects.order_by("position")),
+            Prefetch("owners", ActionOwner.objects.select_related("person", "organisation").order_by("position")),
+            Prefetch("checkpoint_records", CheckpointRecord.objects.all()),
+            Prefetch("updates", ProgressUpdate.objects.filter(period_start=period.start).order_by("-created_at"),
+                     to_attr="this_period"),
+        )
+        .order_by("sort_key")
+    )
+    person_ids = {p.pk for p in people}
+    rows = []
+    for action in actions:
+        mine = [o for o in action.owners.all() if o.person_id in person_ids]
+        part = ("Lead" if any(o.is_lead for o in mine) else "Supporting") if mine else "Your organisation's"
+        done = {record.due_date for record in action.checkpoint_records.all()}
+        timescales = list(action.timescales.all())
+        state = schedule.schedule_state(timescales, done, as_of=today, window=window,
+                                        year_start_month=partnership.year_start_month,
+                                        tracking_from=version.issued_date or window[0])
+        rows.append({
+            "action": action, "part": part,
+            "checkpoints": [c for c in schedule.checkpoints(timescales, period.start, period.end,
+                                                            partnership.year_start_month)],
+            "done": done, "schedule": state,
+            "update": action.this_period[0] if action.this_period else None,
+        })
+    return rows
+
+
+@dataclass
+class OwnerStatus:
+    """One owner of one action in a period: have they reported, when were they last asked."""
+
+    owner: object  # ActionOwner
+    person: Person | None
+    reported: object | None  # their own update this period
+    covered_by: object | None  # another owner's update this period
+    last_asked: object | None  # the newest EmailLog (request, digest or chaser) to them for the period
+    last_link: object | None  # the newest OwnerLink made for them for the period
+
+
+def quarter(version, period, *, action_ids) -> list[dict]:
+    """The coordinator's view of a period: each action of ``action_ids`` (a page) with its owners' statuses.
+
+    A fixed number of queries for the page, however many actions the version has.
+    """
+    from django.db.models import Prefetch
+
+    from .models import ActionOwner, EmailLog, OwnerLink, ProgressUpdate
+
+    actions = (
+        Action.objects.filter(pk__in=action_ids, plan_version=version).select_related("theme", "partnership")
+        .prefetch_related(
+            Prefetch("owners", ActionOwner.objects.select_related("person", "organisation").order_by("position")),
+            Prefetch("updates", ProgressUpdate.objects.filter(period_start=period.start).order_by("-created_at"),
+                     to_attr="this_period"),
+        ).order_by("sort_key")
+    )
+    actions = list(actions)
+    person_ids = {o.person_id for a in actions for o in a.owners.all() if o.person_id}
+    asked: dict[int, object] = {}
+    for log in (EmailLog.objects.filter(partnership=version.partnership, person_id__in=person_ids,
+                                        period_start=period.start, sent=True,
+                                        kind__in=[EmailLog.Kind.REQUEST, EmailLog.Kind.DIGEST, EmailLog.Kind.CHASER,
+                                                  EmailLog.Kind.LINK])
+                .order_by("created_at")):
+        asked[log.person_id] = log
+    links: dict[int, object] = {}
+    for link in OwnerLink.objects.filter(plan_version=version, person_id__in=person_ids,
+                                         period_start=period.start).order_by("created_at"):
+        links[link.person_id] = link
+    rows = []
+    for action in actions:
+        updates = action.this_period
+        statuses = []
+        for owner in action.owners.all():
+            own = next((u for u in updates if owner.person_id and u.person_id == owner.person_id), None)
+            statuses.append(OwnerStatus(
+                owner=owner, person=owner.person, reported=own,
+                covered_by=None if own else (updates[0] if updates else None),
+                last_asked=asked.get(owner.person_id), last_link=links.get(owner.person_id)))
+        rows.append({"action": action, "update": updates[0] if updates else None, "owners": statuses})
+    return rows
+
+
+def people_to_chase(version, period) -> list[Person]:
+    """Owners (people) of actions with no update for ``period``: who "send to all who have not updated" emails."""
+    from .choices import ActionStatus
+    from .models import ActionOwner, ProgressUpdate
+
+    updated = ProgressUpdate.objects.filter(action__plan_version=version, period_start=period.start).values("action_id")
+    person_ids = (ActionOwner.objects.filter(action__plan_version=version, person__isnull=False)
+                  .exclude(action_id__in=updated).exclude(action__status=ActionStatus.COMPLETE)
+                  .values_list("person_id", flat=True))
+    return list(Person.objects.filter(pk__in=person_ids).order_by("name"))
+
+
+def actions_for_owner(version, person) -> list[Action]:
+    """The actions of ``version`` that ``person`` owns (lead or supporting), not yet complete."""
+    from .choices import ActionStatus
+
+    return list(version.actions.filter(owners__person=person).exclude(status=ActionStatus.COMPLETE)
+                .distinct().select_related("theme").order_by("sort_key"))
+
+
+def updated_count(version, period) -> int:
+    """How many of ``version``'s actions have an update for ``period``."""
+    from .models import ProgressUpdate
+
+    return ProgressUpdate.objects.filter(action__plan_version=version, period_start=period.start).values(
+        "action_id").distinct().count()

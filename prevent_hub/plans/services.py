@@ -134,20 +134,32 @@ def period_is_locked(action, period_start) -> bool:
     return PeriodLock.objects.filter(plan_version_id=action.plan_version_id, period_start=period_start).exists()
 
 
+def locked_period_message(version, period_start) -> str:
+    """Say that a period is locked and name one that is open (there is always one to offer, or it says so)."""
+    from . import schedule, selectors
+
+    period = schedule.period_containing(period_start, version.partnership.year_start_month)
+    instead = selectors.open_period_instead(version, period_start)
+    return (f"{period.label} has been reported to the Strategy Group and is locked. "
+            + (f"Add your update to {instead.label} instead, which is open." if instead else
+               "Every period of this plan version is locked: ask the Prevent coordinator to unlock one."))
+
+
 @transaction.atomic
-def progress_update_create(*, actor, action, period_start, author_name: str, on_behalf_of: str = "", **fields):
-    """Record an update for one period. A locked period (already reported) takes no more updates."""
+def progress_update_create(*, actor, action, period_start, author_name: str, on_behalf_of: str = "", person=None,
+                           **fields):
+    """Record an update for one period, from ``person`` (the owner reporting, or reported for).
+
+    A locked period (already reported) takes no more updates.
+    """
     # Lock the action row so a period being locked at the same moment cannot slip an update in.
     Action.objects.select_for_update().filter(pk=action.pk).first()
     if period_is_locked(action, period_start):
-        raise TrackingError(
-            f"The period starting {period_start:%-d %B %Y} has been reported to the Strategy Group and is locked. "
-            "Add your update to the current period instead."
-        )
+        raise TrackingError(locked_period_message(action.plan_version, period_start))
     return object_create(actor=actor, instance=ProgressUpdate(
         partnership=action.partnership, action=action, period_start=period_start,
         author=actor if getattr(actor, "pk", None) else None, author_name=author_name[:200],
-        on_behalf_of=on_behalf_of[:200], **fields,
+        on_behalf_of=on_behalf_of[:200], person=person, **fields,
     ))
 
 
@@ -204,12 +216,13 @@ def is_complete(action) -> bool:
 
 
 @transaction.atomic
-def plan_refresh(*, actor, version, label: str) -> PlanVersion:
+def plan_refresh(*, actor, version, label: str, years: int = 1, note: bool = True) -> PlanVersion:
     """The annual refresh: a new version carrying open actions forward and closing completed ones.
 
-    Carried actions keep their reference, owners and timescale (to be revised for the new
-    year) and point back to the action they continue; the version records what was
-    carried forward and what was closed.
+    Carried actions keep their reference, owners and timescale (its dates moved on ``years``, to be
+    revised for the new year) and point back to the action they continue; the version records
+    what was carried forward and what was closed. ``note`` adds a line to each carried action
+    asking for its dates to be checked.
     """
     label = " ".join(label.split())
     if not label:
@@ -222,7 +235,7 @@ def plan_refresh(*, actor, version, label: str) -> PlanVersion:
                    .order_by("sort_key"))
     closed = [a for a in actions if is_complete(a)]
     carried = [a for a in actions if a not in closed]
-    next_year = version.year_start + 1 if version.year_start else None
+    next_year = version.year_start + years if version.year_start else None
     new = object_create(actor=actor, instance=PlanVersion(
         partnership=version.partnership, plan=version.plan, label=label, year_start=next_year,
         year_end=next_year + 1 if next_year else None, objectives=version.objectives, membership=version.membership,
@@ -240,10 +253,11 @@ def plan_refresh(*, actor, version, label: str) -> PlanVersion:
     for action in carried:
         copy = object_create(actor=actor, instance=Action(
             partnership=new.partnership, plan_version=new, theme=themes[action.theme_id], ref=action.ref,
-            text=action.text, who_text=action.who_text, timescale_text=action.timescale_text,
+            text=action.text, who_text=action.who_text, timescale_text=_years_later_text(action.timescale_text, years),
             outcomes=action.outcomes, tags=action.tags, previous=action, status=action.status,
-            notes=(f"{action.notes}\n" if action.notes else "")
-            + f"Carried forward from {version.label}: its dates have moved on a year; check them.",
+            notes=(f"{action.notes}\n" if action.notes and note else action.notes)
+            + (f"Carried forward from {version.label}: its dates have moved on "
+               f"{'a year' if years == 1 else f'{years} years'}; check them." if note else ""),
         ))
         for owner in action.owners.all():
             object_create(actor=actor, instance=ActionOwner(
@@ -254,17 +268,25 @@ def plan_refresh(*, actor, version, label: str) -> PlanVersion:
             ))
         for part in action.timescales.all():
             object_create(actor=actor, instance=Timescale(
-                partnership=new.partnership, action=copy, position=part.position, kind=part.kind, text=part.text,
-                due_date=_a_year_later(part.due_date), start_date=_a_year_later(part.start_date),
+                partnership=new.partnership, action=copy, position=part.position, kind=part.kind,
+                text=_years_later_text(part.text, years),
+                due_date=_years_later(part.due_date, years), start_date=_years_later(part.start_date, years),
                 cadence=part.cadence, season=part.season, count=part.count, unit=part.unit,
             ))
     return new
 
 
-def _a_year_later(day):
+def _years_later_text(text: str, years: int) -> str:
+    """Move the years written in a timescale ("By March 2018") on with its dates."""
+    import re
+
+    return re.sub(r"\b(19[9]\d|20\d\d)\b", lambda m: str(int(m.group(1)) + years), text)
+
+
+def _years_later(day, years: int):
     if day is None:
         return None
     try:
-        return day.replace(year=day.year + 1)
+        return day.replace(year=day.year + years)
     except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
+        return day.replace(year=day.year + years, day=28)

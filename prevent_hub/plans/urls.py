@@ -6,6 +6,9 @@ app_name = "plans"
 
 urlpatterns = [
     path("plans/import/", views.PlanImportView.as_view(), name="plan_import"),
+    path("my-actions/", views.MyActionsView.as_view(), name="my_actions"),
+    path("quarter/", views.QuarterView.as_view(), name="quarter"),
+    path("quarter/ask/", views.QuarterRequestView.as_view(), name="quarter_request"),
     *views.plan_views.urls("plans"),
     *views.version_views.urls("plan-versions"),
     path("plan-versions/<int:pk>/export/", views.VersionExportView.as_view(), name="planversion_export"),

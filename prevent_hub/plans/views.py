@@ -11,14 +11,19 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views import View
 
 from prevent_hub.audit.services import log_access
 from prevent_hub.core.dates import as_of_from
 from prevent_hub.core.generic import ModelViewMixin, ModelViews, ObjectFormPostView, ObjectMixin
+from prevent_hub.core.generic import PartnershipMixin
 from prevent_hub.core.permissions import has_perm
+from prevent_hub.core.ratelimit import within
+from prevent_hub.directory.models import Person
 
 from . import exporters, filtersets, forms, reminders, schedule, selectors, services, tables
 from .forms import ProgressUpdateForm
@@ -393,12 +398,21 @@ def rag_chart(themes) -> list[dict]:
     return bars
 
 
+def safe_next(request, fallback: str) -> str:
+    """The page to go back to after a form (``?next=``), if it is a page of this site."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return wanted
+    return fallback
+
+
 class ProgressUpdateCreateView(ObjectMixin, View):
-    """Report progress on an action for a period (or, for coordinators, on an owner's behalf)."""
+    """Report progress on an action for a period (or, for coordinators, record an owner's update for them)."""
 
     model = Action
     routes = action_views.routes
-    queryset = Action.objects.select_related("plan_version", "theme")
+    queryset = Action.objects.select_related("plan_version__plan", "plan_version__partnership", "theme")
     template_name = "plans/progress_update_form.html"
 
     def dispatch_checks(self):
@@ -407,20 +421,19 @@ class ProgressUpdateCreateView(ObjectMixin, View):
             raise PermissionDenied
         return action
 
-    def periods(self, action):
-        window = schedule.version_window(action.plan_version.year_start, self.partnership.year_start_month)
-        today = timezone.localdate()
-        if window is None:
-            return [schedule.period_containing(today, self.partnership.year_start_month)]
-        end = min(window[1], today) if window[0] <= today else window[1]
-        return list(reversed(schedule.periods_between(window[0], end, self.partnership.year_start_month)))
-
     def form(self, action, data=None, files=None):
         allow_proxy = has_perm(self.request.user, "plans.change_action", self.partnership)
-        form = ProgressUpdateForm(data, files, periods=self.periods(action), allow_proxy=allow_proxy)
+        owners = {o.person_id: o.person for o in action.owners.select_related("person") if o.person_id}
+        periods = selectors.reportable_periods(action.plan_version)
+        form = ProgressUpdateForm(data, files, periods=periods, allow_proxy=allow_proxy, owners=owners.values())
         if data is None:
             current = schedule.period_containing(timezone.localdate(), self.partnership.year_start_month)
-            form.initial.setdefault("period_start", current.start.isoformat())
+            offered = [p.start for p in periods]
+            form.initial.setdefault("period_start", (current.start if current.start in offered else
+                                                     offered[0] if offered else current.start).isoformat())
+            chosen = self.request.GET.get("for", "")
+            if "reporting_for" in form.fields and chosen.isdigit() and int(chosen) in owners:
+                form.initial["reporting_for"] = int(chosen)
         return form
 
     def get(self, request, *args, **kwargs):
@@ -431,23 +444,151 @@ class ProgressUpdateCreateView(ObjectMixin, View):
         action = self.dispatch_checks()
         form = self.form(action, request.POST, request.FILES)
         if not form.is_valid():
+            if "period_start" in form.errors and selectors.period_locked_iso(action.plan_version,
+                                                                             request.POST.get("period_start")):
+                form.errors["period_start"] = form.error_class([services.locked_period_message(
+                    action.plan_version, dt.date.fromisoformat(request.POST["period_start"]))])
             return self.render_form(action, form, status=400)
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("period_start", "on_behalf_of")}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("period_start", "reporting_for")}
+        reported_for = form.reported_for()
+        own = next((p for p in selectors.people_for(request.user, self.partnership)
+                    if action.owners.filter(person=p).exists()), None)
         try:
             services.progress_update_create(
                 actor=request.user, action=action, period_start=form.cleaned_data["period_start"],
                 author_name=request.user.full_name or request.user.email,
-                on_behalf_of=form.cleaned_data.get("on_behalf_of", ""), **data,
+                on_behalf_of=reported_for.name if reported_for else "", person=reported_for or own, **data,
             )
         except services.TrackingError as error:
             form.add_error("period_start", str(error))
             return self.render_form(action, form, status=400)
-        messages.success(request, f"Progress on {action.ref} saved.")
-        return HttpResponseRedirect(action.get_absolute_url())
+        messages.success(request, f"Progress on {action.ref} saved"
+                         + (f" for {reported_for.name}." if reported_for else "."))
+        return HttpResponseRedirect(safe_next(request, action.get_absolute_url()))
 
     def render_form(self, action, form, status=200):
-        context = self.base_context(object=action, form=form, cancel_url=action.get_absolute_url())
+        back = safe_next(self.request, action.get_absolute_url())
+        context = self.base_context(object=action, form=form, cancel_url=back, next=back,
+                                    no_period=not form.fields["period_start"].choices)
         return render(self.request, self.template_name, context, status=status)
+
+
+def chosen_period(request, version) -> schedule.Period:
+    """The period asked for (``?period=YYYY-MM-DD``, one of the version's), else the current one or the latest."""
+    periods = selectors.version_periods(version)
+    wanted = request.GET.get("period") or request.POST.get("period") or ""
+    for period in periods:
+        if period.start.isoformat() == wanted:
+            return period
+    today = timezone.localdate()
+    return next((p for p in periods if p.start <= today <= p.end), None) or (
+        periods[-1] if periods[-1].end < today else periods[0])
+
+
+class MyActionsView(PartnershipMixin, View):
+    """A signed-in owner's actions: their part, this period's check-points, what is due, and their updates."""
+
+    def get(self, request, *args, **kwargs):
+        if not has_perm(request.user, "plans.view_myactions", self.partnership):
+            raise PermissionDenied
+        version = selectors.current_version(self.partnership)
+        people = selectors.people_for(request.user, self.partnership)
+        context = {"partnership": self.partnership, "version": version, "people": people, "rows": [],
+                   "today": timezone.localdate()}
+        if version is not None:
+            period = chosen_period(request, version)
+            rows = selectors.my_actions(request.user, version, period)
+            context.update(period=period, rows=rows, updated=sum(1 for r in rows if r["update"]),
+                           locked=selectors.period_locked(version, period.start),
+                           periods=selectors.version_periods(version), here=request.get_full_path())
+        return render(request, "plans/my_actions.html", context)
+
+
+NEW_LINK_KEY = "plans_new_owner_link"
+
+
+class QuarterView(PartnershipMixin, View):
+    """The coordinator's quarter: every action and owner, who has reported, when they were asked, and the chasing."""
+
+    paginate_by = 50
+
+    def get(self, request, *args, **kwargs):
+        from django.core.paginator import Paginator
+
+        if not has_perm(request.user, "plans.view_quarter", self.partnership):
+            raise PermissionDenied
+        versions = list(PlanVersion.objects.filter(partnership=self.partnership).select_related("plan", "partnership")
+                        .order_by("-year_start", "-pk"))
+        wanted = request.GET.get("version", "")
+        version = next((v for v in versions if str(v.pk) == wanted), None) or selectors.current_version(self.partnership)
+        context = {"partnership": self.partnership, "version": version, "versions": versions}
+        if version is not None:
+            period = chosen_period(request, version)
+            page = Paginator(Action.objects.filter(plan_version=version).order_by("sort_key").values_list(
+                "pk", flat=True), self.paginate_by).get_page(request.GET.get("page"))
+            to_chase = selectors.people_to_chase(version, period)
+            context.update(
+                period=period, periods=selectors.version_periods(version), page_obj=page,
+                rows=selectors.quarter(version, period, action_ids=list(page.object_list)),
+                to_chase=to_chase, to_chase_with_email=[p for p in to_chase if p.email],
+                locked=selectors.period_locked(version, period.start),
+                can_send=has_perm(request.user, "plans.send_ownerlink", self.partnership),
+                can_edit_people=has_perm(request.user, "directory.change_person", self.partnership),
+                new_link=request.session.pop(NEW_LINK_KEY, None), here=request.get_full_path(),
+            )
+            context["updated_count"] = selectors.updated_count(version, period)
+            context["action_count"] = page.paginator.count
+        return render(request, "plans/quarter.html", context)
+
+
+class QuarterRequestView(PartnershipMixin, View):
+    """Ask owners for their updates from the quarter page: email one, email all not updated, or make a link."""
+
+    def post(self, request, *args, **kwargs):
+        if not has_perm(request.user, "plans.send_ownerlink", self.partnership):
+            raise PermissionDenied
+        version = PlanVersion.objects.filter(partnership=self.partnership, pk=_int(request.POST.get("version"))).first()
+        if version is None:
+            raise Http404
+        period = chosen_period(request, version)
+        back = (reverse("plans:quarter", kwargs={"partnership": self.partnership.slug})
+                + f"?version={version.pk}&period={period.start.isoformat()}")
+        what = request.POST.get("what")
+        try:
+            if what == "send-all":
+                sent, skipped = reminders.owner_requests_send_all(actor=request.user, version=version, period=period)
+                messages.success(request, f"Update requests sent to {plural(len(sent), 'person', 'people')}."
+                                 if sent else "Nobody was sent a request.")
+                for person, why in skipped:
+                    messages.error(request, why)
+                return HttpResponseRedirect(back)
+            person = Person.objects.filter(partnership=self.partnership, pk=_int(request.POST.get("person"))).first()
+            if person is None:
+                raise Http404
+            if what == "send":
+                reminders.owner_request_send(actor=request.user, version=version, person=person, period=period)
+                messages.success(request, f"Update request emailed to {person.name} ({person.email}).")
+            elif what == "link":
+                token = reminders.owner_link_issue(actor=request.user, version=version, person=person,
+                                                   period_start=period.start)
+                request.session[NEW_LINK_KEY] = {"person": person.name, "url": reminders.owner_link_url(token)}
+                messages.success(request, f"A new link for {person.name} is below. Any earlier link of theirs for "
+                                          f"{period.label} no longer works.")
+            else:
+                raise Http404
+        except services.TrackingError as error:
+            messages.error(request, str(error))
+        return HttpResponseRedirect(back)
+
+
+def _int(value) -> int | None:
+    """A record id from a form: digits that fit the database's integers, else None."""
+    value = str(value or "")
+    return int(value) if value.isdigit() and int(value) < 2**63 else None
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
 
 
 class PeriodLockView(ObjectMixin, View):
@@ -540,9 +681,10 @@ class MitigationCreateView(ActionSubmitView):
 
 @method_decorator(login_not_required, name="dispatch")
 class OwnerUpdateView(View):
-    """An owner without an account updates one action through an emailed link: once, before it expires.
+    """An owner without an account updates all their actions for a period through their link, in one sitting.
 
-    The page shows that action and its form only; it opens no session and links nowhere else.
+    Each action is saved on its own: one that fails keeps what was typed and shows its errors,
+    the others are saved. The page shows their actions only; it opens no session and links nowhere else.
     """
 
     template_name = "plans/owner_update.html"
@@ -553,42 +695,71 @@ class OwnerUpdateView(View):
         except reminders.LinkRefused:
             return None
 
-    def form(self, link, data=None):
-        period = schedule.period_containing(link.period_start, link.partnership.year_start_month)
-        form = ProgressUpdateForm(data, periods=[period], allow_proxy=False)
-        del form.fields["evidence_file"]
-        form.fields["period_start"].initial = period.start.isoformat()
-        return form
+    def forms(self, link, data=None):
+        actions = selectors.actions_for_owner(link.plan_version, link.person)
+        updates = {u.action_id: u for u in ProgressUpdate.objects.filter(
+            action__in=actions, period_start=link.period_start).order_by("created_at")}
+        return [(action, updates.get(action.pk), forms.OwnerActionUpdateForm(data, action=action))
+                for action in actions]
 
     def get(self, request, *args, **kwargs):
         link = self.link()
         if link is None:
             return self.refused()
-        return self.render_form(link, self.form(link))
+        return self.render_page(link, self.forms(link))
 
     def post(self, request, *args, **kwargs):
         link = self.link()
         if link is None:
             return self.refused()
-        form = self.form(link, request.POST)
-        if not form.is_valid():
-            return self.render_form(link, form, status=400)
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "period_start"}
-        try:
-            reminders.owner_link_redeem(token=self.kwargs["token"], **fields)
-        except reminders.LinkRefused:
-            return self.refused()
-        except services.TrackingError as error:
-            form.add_error(None, str(error))
-            return self.render_form(link, form, status=400)
-        return render(request, self.template_name, {"done": True, "action": link.action})
+        entries = self.forms(link, request.POST)
+        saved, kept = [], []
+        for action, previous, form in entries:
+            if not form.has_changed():
+                kept.append((action, previous, forms.OwnerActionUpdateForm(action=action)))
+                continue
+            if form.is_valid():
+                try:
+                    update = reminders.owner_link_update(token=self.kwargs["token"], action=action, **form.cleaned_data)
+                except reminders.LinkRefused:
+                    return self.refused()
+                except services.TrackingError as error:
+                    form.add_error(None, str(error))
+                    kept.append((action, previous, form))
+                    continue
+                saved.append(action)
+                kept.append((action, update, forms.OwnerActionUpdateForm(action=action)))
+            else:
+                kept.append((action, previous, form))
+        failed = any(form.errors for _action, _update, form in kept)
+        link.refresh_from_db()
+        if not failed and saved and link.used_at is not None:
+            return render(request, self.template_name, {"done": True, "link": link, "saved": saved})
+        return self.render_page(link, kept, saved=saved, status=400 if failed else 200)
 
-    def render_form(self, link, form, status=200):
-        return render(self.request, self.template_name, {"form": form, "action": link.action, "link": link},
-                      status=status)
+    def render_page(self, link, entries, saved=(), status=200):
+        period = schedule.period_containing(link.period_start, link.partnership.year_start_month)
+        return render(self.request, self.template_name, {
+            "link": link, "entries": entries, "period": period, "saved": saved,
+            "errors": [(action, form) for action, _update, form in entries if form.errors],
+        }, status=status)
 
     def refused(self):
         return render(self.request, self.template_name, {"refused": True}, status=404)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class OwnerLinkRenewView(View):
+    """'Send me a new link' from a link that no longer works: to the owner's email on record, never one typed here."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not within(f"owner-link-renew:{request.META.get('REMOTE_ADDR', '')}", limit=20):
+            return render(request, "plans/owner_update.html", {"renewed": True}, status=429)
+        reminders.owner_link_renew(token=self.kwargs["token"])
+        # The same answer whatever the link was: it must not tell anyone whose link it is, or whether one exists.
+        return render(request, "plans/owner_update.html", {"renewed": True})
 
 
 class PlanRefreshView(ObjectMixin, View):

@@ -50,6 +50,11 @@ def link_in(message) -> str:
     return re.search(r"http://testserver(/update/[^/\s]+/)", body(message)).group(1)
 
 
+def update_of(action, **fields) -> dict:
+    """The one-sitting page's fields for ``action`` (each action's form has its own prefix)."""
+    return {f"action-{action.pk}-{name}": value for name, value in fields.items()}
+
+
 @pytest.fixture
 def sent(owners, smtp_server, settings):
     settings.SITE_URL = "http://testserver"
@@ -90,32 +95,37 @@ def test_an_owner_updates_through_the_link_once_and_it_opens_nothing_else(sent, 
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Update action 5.2" in html and "You are updating as Karen Thomas" in html
+    assert "Update your actions for Q4 2017/18" in html and "You are updating as Karen Thomas" in html
+    assert "5.2 Implement E-CINS" in html
     assert "/p/alpha/" not in html  # no navigation into the hub
-    response = client.post(url, {"period_start": "2018-01-01", "status": "on_track", "rag": "green",
-                                 "narrative": "E-CINS live for the panel", "percent_complete": "90"})
-    assert response.status_code == 200 and "Update saved" in response.content.decode()
+    action = version.actions.get(ref="5.2")
+    response = client.post(url, update_of(action, status="on_track", rag="green",
+                                          narrative="E-CINS live for the panel", percent_complete="90"))
+    assert response.status_code == 200 and "Updates saved" in response.content.decode()
     update = ProgressUpdate.objects.get()
-    assert (update.action.ref, update.author_name, update.author) == ("5.2", "Karen Thomas (emailed link)", None)
+    assert (update.action.ref, update.author_name, update.author, update.person) == (
+        "5.2", "Karen Thomas (emailed link)", None, karen)
+    assert update.period_start == dt.date(2018, 1, 1)
     assert change_log_rows(update, "create").count() == 1
-    link = OwnerLink.objects.get(action=update.action)
+    link = OwnerLink.objects.get(person=karen)
     assert link.used_at is not None and link.token_hash not in url  # only a hash is stored
-    # Used: it cannot be reused, and it never signed anyone in.
+    # Every action on it is updated, so it is spent; it never signed anyone in.
     before = row_counts()
-    again = client.post(url, {"period_start": "2018-01-01", "status": "at_risk", "rag": "amber", "narrative": "Again"})
-    assert again.status_code == 404 and "This link cannot be used" in again.content.decode()
+    again = client.post(url, update_of(action, status="at_risk", rag="amber", narrative="Again"))
+    assert again.status_code == 404 and "This link no longer works" in again.content.decode()
     assert client.get(url).status_code == 404
     assert row_counts() == before
     assert client.get(version.get_absolute_url()).status_code == 302  # to the sign-in page
 
 
 def test_a_link_expires(sent, client):
-    (_, karen, _), smtp_server = sent
+    (version, karen, _), smtp_server = sent
     url = link_in(messages_to(smtp_server, karen.email)[0])
     with time_machine.travel(timezone.now() + dt.timedelta(days=15)):
         response = client.get(url)
-        assert response.status_code == 404 and "This link cannot be used" in response.content.decode()
-        post = client.post(url, {"period_start": "2018-01-01", "status": "on_track", "rag": "green", "narrative": "x"})
+        assert response.status_code == 404 and "This link no longer works" in response.content.decode()
+        post = client.post(url, update_of(version.actions.get(ref="5.2"), status="on_track", rag="green",
+                                          narrative="x"))
         assert post.status_code == 404
     assert not ProgressUpdate.objects.exists()
 
@@ -132,7 +142,7 @@ def test_a_tampered_link_opens_nothing(sent, client, tamper):
 def test_chasers_repeat_weekly_until_the_owner_updates(sent, client):
     (version, karen, dan), smtp_server = sent
     url = link_in(messages_to(smtp_server, karen.email)[0])
-    client.post(url, {"period_start": "2018-01-01", "status": "complete", "rag": "green", "narrative": "Done"})
+    client.post(url, update_of(version.actions.get(ref="5.2"), status="complete", rag="green", narrative="Done"))
     assert send_reminders(MARCH_20 + dt.timedelta(days=1)) == 0  # a week between emails
     send_reminders(MARCH_20 + dt.timedelta(days=7))
     chasers = EmailLog.objects.filter(kind="chaser")
@@ -165,13 +175,13 @@ def test_the_owner_update_page_is_public_but_only_with_a_valid_token(client, db)
 
 
 def test_a_newer_link_retires_the_older_one_so_an_action_is_updated_once_per_email_chain(sent, client):
-    (_, karen, _), smtp_server = sent
+    (version, karen, _), smtp_server = sent
     first = link_in(messages_to(smtp_server, karen.email)[0])
     send_reminders(MARCH_20 + dt.timedelta(days=7))  # a chaser with a new link
     second = link_in(messages_to(smtp_server, karen.email)[-1])
     assert first != second
     assert client.get(first).status_code == 404  # superseded
-    data = {"period_start": "2018-01-01", "status": "on_track", "rag": "green", "narrative": "Live"}
+    data = update_of(version.actions.get(ref="5.2"), status="on_track", rag="green", narrative="Live")
     assert client.post(second, data).status_code == 200
     assert client.post(first, data).status_code == 404
     assert ProgressUpdate.objects.count() == 1

@@ -230,19 +230,48 @@ def test_an_update_to_a_locked_period_is_refused(reporting):
     before = row_counts()
     response = reporting.post(reporting.url, update_data())
     assert response.status_code == 400
-    assert "has been reported to the Strategy Group and is locked" in response.content.decode()
+    page = response.content.decode()
+    assert "Q3 2017/18 has been reported to the Strategy Group and is locked" in page
+    assert "Add your update to Q4 2017/18 instead, which is open." in page
+    offered = [value for value, _label in response.context["form"].fields["period_start"].choices]
+    assert "2017-10-01" not in offered and "2018-01-01" in offered  # a locked period is not offered at all
     assert row_counts() == before
+
+
+def test_the_service_refuses_a_locked_period_too_and_names_one_that_is_open(reporting):
+    from prevent_hub.plans import services
+
+    version = reporting.action.plan_version
+    for start in (D(2017, 4, 1), D(2018, 1, 1)):
+        PeriodLock.objects.create(partnership=version.partnership, plan_version=version, period_start=start)
+    with pytest.raises(services.TrackingError, match="Q4 2017/18 .* Add your update to Q3 2017/18 instead"):
+        services.progress_update_create(actor=None, action=reporting.action, period_start=D(2018, 1, 1),
+                                        author_name="x", status="on_track", rag="green", narrative="n")
+    for start in (D(2017, 7, 1), D(2017, 10, 1)):
+        PeriodLock.objects.create(partnership=version.partnership, plan_version=version, period_start=start)
+    with pytest.raises(services.TrackingError, match="Every period of this plan version is locked"):
+        services.progress_update_create(actor=None, action=reporting.action, period_start=D(2018, 1, 1),
+                                        author_name="x", status="on_track", rag="green", narrative="n")
 
 
 def test_only_coordinators_can_enter_an_update_on_an_owners_behalf(client, seed_version):
     action = seed_version.actions.get(ref="5.2")
     url = reverse("plans:progressupdate_add", kwargs={"partnership": "alpha", "pk": action.pk})
     client.force_login(user_with(Role.COORDINATOR, seed_version.partnership))
-    assert "on_behalf_of" in client.get(url).context["form"].fields
-    client.post(url, update_data(on_behalf_of="Karen Thomas"))
-    assert ProgressUpdate.objects.get().on_behalf_of == "Karen Thomas"
+    form = client.get(url).context["form"]
+    karen = action.owners.get(person__name="Karen Thomas").person
+    assert (karen.pk, "Karen Thomas") in form.fields["reporting_for"].choices
+    client.post(url, update_data(reporting_for=karen.pk))
+    update = ProgressUpdate.objects.get()
+    assert (update.on_behalf_of, update.person) == ("Karen Thomas", karen)
     client.force_login(owner_of(action, Role.ACTION_OWNER))
-    assert "on_behalf_of" not in client.get(url).context["form"].fields
+    assert "reporting_for" not in client.get(url).context["form"].fields
+    # Someone who owns nothing on the action cannot be chosen.
+    client.force_login(user_with(Role.COORDINATOR, seed_version.partnership))
+    outsider = type(karen).objects.exclude(pk__in=action.owners.values("person_id")).first()
+    before = row_counts()
+    response = client.post(url, update_data(reporting_for=outsider.pk))
+    assert response.status_code == 400 and row_counts() == before
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
