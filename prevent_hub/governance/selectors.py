@@ -43,6 +43,8 @@ def attendance_compliance(partnership, as_of: dt.date, recorded_before=None) -> 
         partnership=partnership, group__kind=GroupKind.STRATEGY_GROUP,
         starts_at__date__gte=start, starts_at__date__lte=min(end, as_of),
     ).exclude(status=MeetingStatus.CANCELLED)
+    if recorded_before is not None:
+        meetings = meetings.filter(created_at__lt=recorded_before)
     dates = {m.pk: m.starts_at.date() for m in meetings.only("pk", "starts_at")}
     attended: dict[int, set[int]] = {}
     registers = Attendance.objects.filter(meeting__in=meetings, status__in=ATTENDED)

@@ -41,16 +41,18 @@ def threshold() -> int:
     return settings.STATS_SUPPRESSION_THRESHOLD
 
 
-def _sources(partnership, as_of=None):
+def _sources(partnership, as_of=None, recorded_before=None):
     """Both sources of referral-level records, with the same field names; with ``as_of``, only referrals
-    made by that day and recorded by its end (so a report as of a past day can be made again)."""
+    made by that day and recorded by its end, or by ``recorded_before`` when given (so a report of a
+    past period made today counts what was entered since about it, and one made as known on a past
+    day can be made again)."""
     from prevent_hub.channel.selectors import deidentified_queryset
 
     imported = (Referral.objects.filter(partnership=partnership)
                 .annotate(month=ExtractMonth("referral_date"), stage_reached=F("stage")))
     channel = deidentified_queryset(partnership)
     if as_of is not None:
-        end = end_of_day(as_of)
+        end = recorded_before or end_of_day(as_of)
         imported = imported.filter(referral_date__lte=as_of, created_at__lt=end)
         channel = channel.filter(received_on__lte=as_of, created_at__lt=end)
     return [imported, channel]
@@ -99,9 +101,11 @@ class Report:
 REPORT_CACHE_SCHEMA = 1
 
 
-def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None, key: tuple | None = None) -> Report:
+def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None, recorded_before=None,
+                      key: tuple | None = None) -> Report:
     """Every table the statistics page shows for the financial year starting in April ``year``
-    (as it stood at the end of ``as_of``, if given).
+    (as it stood at the end of ``as_of``, if given; counting what was recorded by ``recorded_before``
+    instead of by the end of that day, when given).
 
     The report is cached under a fingerprint of everything it is computed from, so a cached report is
     served only while none of its sources has changed: at national scale this saves a dozen grouped
@@ -110,16 +114,18 @@ def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None,
     """
     from prevent_hub.core.caching import get_or_build
 
-    report = get_or_build("insights:report", key or report_key(partnership, year, unsuppressed=unsuppressed, as_of=as_of),
-                          lambda: _statistics_report(partnership, year, unsuppressed=unsuppressed, as_of=as_of))
+    report = get_or_build("insights:report", key or report_key(partnership, year, unsuppressed=unsuppressed, as_of=as_of,
+                                                                recorded_before=recorded_before),
+                          lambda: _statistics_report(partnership, year, unsuppressed=unsuppressed, as_of=as_of,
+                                                     recorded_before=recorded_before))
     report.partnership = partnership  # the current record, not the pickled copy
     return report
 
 
-def report_key(partnership, year: int, *, unsuppressed: bool, as_of=None) -> tuple:
+def report_key(partnership, year: int, *, unsuppressed: bool, as_of=None, recorded_before=None) -> tuple:
     """What a report is cached under: its arguments, the settings and code it depends on, its sources' fingerprint."""
-    return (REPORT_CACHE_SCHEMA, _inputs_version(), partnership.pk, year, unsuppressed, as_of, threshold(),
-            _fingerprint(partnership))
+    return (REPORT_CACHE_SCHEMA, _inputs_version(), partnership.pk, year, unsuppressed, as_of, recorded_before,
+            threshold(), _fingerprint(partnership))
 
 
 def _inputs_version() -> str:
@@ -147,10 +153,10 @@ def _fingerprint(partnership) -> tuple:
     ])
 
 
-def _statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None) -> Report:
+def _statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None, recorded_before=None) -> Report:
     t = threshold()
     hide = not unsuppressed
-    sources = _sources(partnership, as_of)
+    sources = _sources(partnership, as_of, recorded_before)
     dims = categories.dimensions()
     report = Report(partnership, year, unsuppressed, t)
     national = categories.national_figures().get(year, {})
@@ -161,7 +167,7 @@ def _statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None
     by_month = _count(sources, ("financial_year", "month", "stage_reached"), financial_year__in=(year - 1, year))
     hand = {(c.month.year if c.month.month >= 4 else c.month.year - 1, c.month.month): c
             for c in MonthlyCount.objects.filter(partnership=partnership, **(
-                {"month__lte": as_of, "created_at__lt": end_of_day(as_of)} if as_of else {}))}
+                {"month__lte": as_of, "created_at__lt": recorded_before or end_of_day(as_of)} if as_of else {}))}
     months = {fy: {m: sum(n for (y, mm, _), n in by_month.items() if y == fy and mm == m)
                    + (hand[(fy, m)].referrals if (fy, m) in hand else 0) for m in MONTHS} for fy in (year - 1, year)}
 

@@ -9,6 +9,7 @@ class ReportKind(models.TextChoices):
 
 
 class RunStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft: not made yet")
     QUEUED = "queued", _("Waiting to start")
     RUNNING = "running", _("Being made")
     DONE = "done", _("Ready")

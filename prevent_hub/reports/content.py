@@ -13,7 +13,7 @@ from .choices import ReportKind
 
 @dataclass
 class Block:
-    kind: str  # "heading", "paragraph", "bullets", "table" or "chart"
+    kind: str  # "heading", "paragraph", "bullets", "table", "chart" or "narratives"
     text: str = ""
     level: int = 1
     items: list = field(default_factory=list)
@@ -46,13 +46,25 @@ class Content:
         else:
             self.paragraph(empty)
 
+    def narratives(self, items, sheet, empty="No update was given."):
+        """What owners reported, one item per action ({"ref", "title", "status", "who", "text"}): Word gives
+        each in full, the PDF a summary, the data pack a row."""
+        if items:
+            self.blocks.append(Block("narratives", items=[{k: clean(v) for k, v in item.items()} for item in items],
+                                     sheet=sheet, columns=["Ref", "Key action", "Status", "Reported by", "Update"],
+                                     rows=[[clean(item[k]) for k in ("ref", "title", "status", "who", "text")]
+                                           for item in items]))
+        else:
+            self.paragraph(empty)
+
     def chart(self, title, bars):
         """A bar chart; its figures are always also in a table beside it (the alt text says where)."""
         if bars:
             self.blocks.append(Block("chart", text=title, bars=bars))
 
     def tables(self) -> list[Block]:
-        return [b for b in self.blocks if b.kind == "table"]
+        """The blocks the data pack has a sheet for: every table, and the owners' updates."""
+        return [b for b in self.blocks if b.kind in ("table", "narratives")]
 
 
 def clean(value) -> str:
@@ -61,18 +73,49 @@ def clean(value) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32)
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 meeting', '2 meetings', '1,234 people': counts read as people write them."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
 def year_label(start: dt.date) -> str:
     """2018 for a year starting in January, 2018/19 for one starting later."""
     return str(start.year) if start.month == 1 else f"{start.year}/{(start.year + 1) % 100:02d}"
 
 
-def period_of(kind: str, partnership, as_of: dt.date) -> tuple[dt.date, dt.date]:
+def period_of(kind: str, partnership, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The quarter (quarterly update) or the partnership's year (annual report) that contains ``day``."""
     if kind == ReportKind.QUARTERLY:
-        period = schedule.period_containing(as_of, partnership.year_start_month)
+        period = schedule.period_containing(day, partnership.year_start_month)
         return period.start, period.end
-    start = dt.date(as_of.year if as_of.month >= partnership.year_start_month else as_of.year - 1,
+    start = dt.date(day.year if day.month >= partnership.year_start_month else day.year - 1,
                     partnership.year_start_month, 1)
     return start, dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
+
+
+@dataclass
+class Scope:
+    """What a report covers: events dated in the period, as recorded before ``recorded_before``.
+
+    ``status_day`` is the day actions' status and what is overdue are read on: the period's end, or
+    for a period still running, the day the report was asked for.
+    """
+
+    start: dt.date
+    end: dt.date
+    status_day: dt.date
+    recorded_before: dt.datetime
+
+    @classmethod
+    def of(cls, run) -> "Scope":
+        return cls(run.period_start, run.period_end, run.as_of, run.recorded_before or end_of_day(run.as_of))
+
+    @property
+    def known_on(self) -> dt.date:
+        """The day of the cut-off, as the report states it."""
+        from django.utils import timezone
+
+        return timezone.localtime(self.recorded_before - dt.timedelta(microseconds=1)).date()
 
 
 def _bars(pairs):
@@ -85,29 +128,61 @@ def _date(day) -> str:
     return f"{day:%-d %B %Y}" if day else ""
 
 
-def _plan_section(doc, version, as_of, *, since_last_quarter=True):
+def _own_words(doc, run, where: str):
+    """The coordinator's commentary and highlights (at the top) or case study (at the end), when written."""
+    if where == "top":
+        if run.commentary.strip():
+            doc.heading("The Prevent Officer's commentary")
+            for paragraph in run.commentary.split("\n\n"):
+                if paragraph.strip():
+                    doc.paragraph(paragraph.strip())
+        highlights = [line.strip(" -•*\t") for line in run.highlights.splitlines() if line.strip(" -•*\t")]
+        if highlights:
+            doc.heading("Highlights")
+            doc.bullets(highlights)
+    elif run.case_study.strip():
+        doc.heading("Case study")
+        for paragraph in run.case_study.split("\n\n"):
+            if paragraph.strip():
+                doc.paragraph(paragraph.strip())
+
+
+def _update_item(action, update) -> dict:
+    who = update.author_name + (f" for {update.on_behalf_of}" if update.on_behalf_of else "")
+    return {"ref": action.ref, "title": action.text,
+            "status": f"{update.get_rag_display()}: {update.get_status_display()}", "who": who,
+            "text": update.narrative}
+
+
+def _plan_section(doc, version, scope: Scope, *, since_last_quarter=True):
     from prevent_hub.plans.selectors import dashboard
 
-    data = dashboard(version, as_of)
+    data = dashboard(version, scope.status_day, recorded_before=scope.recorded_before)
     doc.heading("Progress on the action plan")
     states = data["states"]
     counts = {rag: sum(1 for s in states if s.rag == rag) for rag in ("red", "amber", "green")}
-    doc.paragraph(f"{version.plan.title} ({version.label}): {len(states)} actions on {_date(as_of)}, in "
-                  f"{data['period'].label}. {counts['green']} green, {counts['amber']} amber, {counts['red']} red and "
-                  f"{len(states) - sum(counts.values())} not rated.")
+    doc.paragraph(f"{version.plan.title} ({version.label}): {plural(len(states), 'action')} on "
+                  f"{_date(scope.status_day)}, in {data['period'].label}. {counts['green']} green, {counts['amber']} amber, "
+                  f"{counts['red']} red and {len(states) - sum(counts.values())} not rated.")
     rows = [[f"{row['theme'].number}. {row['theme'].title}", row["red"], row["amber"], row["green"], row["none"], row["total"]]
             for row in data["themes"]]
     doc.chart("Actions rated green, by theme", _bars([(f"Theme {row['theme'].number}", row["green"], str(row["green"]))
                                                        for row in data["themes"]]))
     doc.table(["Theme", "Red", "Amber", "Green", "Not rated", "Actions"], rows, "Progress by theme")
+    if since_last_quarter:
+        doc.heading("Updates from owners", 2)
+        updated = [s for s in states if s.updated_this_period]
+        doc.paragraph(f"{plural(len(updated), 'action')} of {len(states)} had an update for {data['period'].label}.")
+        doc.narratives([_update_item(s.action, s.latest_update) for s in updated], "Updates",
+                       empty="No owner has sent an update for this period.")
     doc.heading("Exceptions and mitigations", 2)
     exceptions = [s for s in states if s.rag in ("red", "amber")]
     from prevent_hub.plans.models import MitigatingAction
 
-    # The latest mitigation of each exception recorded by the end of the as-of day, in one query.
+    # The latest mitigation of each exception recorded by the cut-off, in one query.
     mitigations = {}
-    for m in (MitigatingAction.objects.filter(action__in=[s.action for s in exceptions], created_at__lt=end_of_day(as_of))
-              .order_by("created_at", "pk")):
+    for m in (MitigatingAction.objects.filter(action__in=[s.action for s in exceptions],
+                                              created_at__lt=scope.recorded_before).order_by("created_at", "pk")):
         mitigations[m.action_id] = f"{m.text} ({m.owner_text}, by {_date(m.due_date)})"
     doc.table(["Ref", "Key action", "Status", "Why", "Mitigation"],
               [[s.action.ref, s.action.text, s.status_label, s.reason, mitigations.get(s.action.pk, "")] for s in exceptions],
@@ -117,22 +192,35 @@ def _plan_section(doc, version, as_of, *, since_last_quarter=True):
         doc.table(["Ref", "Key action", "Was", "Now"],
                   [[s.action.ref, s.action.text, s.previous_status_label, s.status_label] for s in data["changed"]],
                   "Changes", empty="No action changed status this quarter.")
-    doc.heading("Deadlines coming up", 2)
-    upcoming = []
-    for state in data["due_soon"]:
-        for checkpoint in state.schedule.due_soon:
-            upcoming.append([_date(checkpoint.date), state.action.ref, state.action.text, checkpoint.label])
-    doc.table(["Due", "Ref", "Key action", "What"], sorted(upcoming), "Deadlines", empty="Nothing falls due soon.")
     return data
 
 
-def _training_section(doc, partnership, start, end, title="Training", as_of=None):
+def _year_narratives(doc, version, scope: Scope):
+    """Each action's latest update in the year, theme by theme: what happened, in the owners' words."""
+    from prevent_hub.plans.models import ProgressUpdate
+
+    latest = {}
+    for update in (ProgressUpdate.objects.filter(action__plan_version=version, period_start__gte=scope.start,
+                                                 period_start__lte=scope.end, created_at__lt=scope.recorded_before)
+                   .order_by("period_start", "created_at")):
+        latest[update.action_id] = update
+    doc.heading("What happened, theme by theme", 2)
+    for theme, actions in _themes(version):
+        doc.heading(f"{theme.number}. {theme.title}", 3)
+        items = [_update_item(action, latest[action.pk]) for action in actions if action.pk in latest]
+        doc.narratives(items, f"Theme {theme.number} updates", empty="No update was given for this theme's actions.")
+
+
+def _training_section(doc, partnership, scope: Scope, title):
+    from prevent_hub.training.models import TrainingSession
     from prevent_hub.training.selectors import coverage
 
-    data = coverage(partnership, start, end, recorded_before=end_of_day(as_of or end))
+    data = coverage(partnership, scope.start, scope.end, recorded_before=scope.recorded_before)
+    sessions = TrainingSession.objects.filter(partnership=partnership, date__gte=scope.start, date__lte=scope.end,
+                                              created_at__lt=scope.recorded_before).count()
     doc.heading(title)
-    doc.paragraph(f"{data['total']:,} people trained from {_date(start)} to {_date(end)} (attendances and e-learning "
-                  "completions).")
+    doc.paragraph(f"{plural(data['total'], 'person', 'people')} trained from {_date(scope.start)} to {_date(scope.end)}, "
+                  f"at {plural(sessions, 'session')} and by e-learning.")
     doc.chart("People trained by sector", _bars([(r["sector"], r["trained"], f"{r['trained']:,}") for r in data["sectors"]]))
     doc.table(["Sector", "People trained"], [[r["sector"], f"{r['trained']:,}"] for r in data["sectors"]], "Training by sector")
     doc.table(["Course", "People trained"], [[r["course"].name, f"{r['trained']:,}"] for r in data["courses"] if r["trained"]],
@@ -140,11 +228,12 @@ def _training_section(doc, partnership, start, end, title="Training", as_of=None
     return data
 
 
-def _referral_section(doc, partnership, year, national: bool, as_of=None):
+def _referral_section(doc, partnership, year, national: bool, scope: Scope):
     from prevent_hub.insights.selectors import statistics_report
 
-    # Reports leave the panel: always protected. Only referrals made and recorded by the as-of day.
-    report = statistics_report(partnership, year, unsuppressed=False, as_of=as_of)
+    # Reports leave the panel: always protected.
+    report = statistics_report(partnership, year, unsuppressed=False, as_of=scope.status_day,
+                               recorded_before=scope.recorded_before)
     doc.heading(f"Referrals, {report.year_label}")
     doc.paragraph(f"Counts below {report.threshold} are shown as \"<{report.threshold}\", and some others as \"[c]\" "
                   "so that a small number cannot be worked out.")
@@ -174,76 +263,128 @@ def _pct(value, sign=True) -> str:
     return f"{'+' if sign and value > 0 else ''}{value}%"
 
 
-def _attendance_section(doc, partnership, as_of):
+def _meetings_section(doc, partnership, scope: Scope):
+    """The period's meetings of every group, with how many organisations attended and what was decided."""
+    from django.db.models import Count, Q
+
+    from prevent_hub.governance.choices import ATTENDED, MeetingStatus
+    from prevent_hub.governance.models import Meeting, MeetingItem
+
+    meetings = list(Meeting.objects.filter(partnership=partnership, starts_at__date__gte=scope.start,
+                                           starts_at__date__lte=min(scope.end, scope.status_day),
+                                           created_at__lt=scope.recorded_before)
+                    .exclude(status=MeetingStatus.CANCELLED).select_related("group")
+                    .annotate(present=Count("attendance", filter=Q(attendance__status__in=ATTENDED,
+                                                                  attendance__created_at__lt=scope.recorded_before)),
+                              listed=Count("attendance", filter=Q(attendance__created_at__lt=scope.recorded_before)))
+                    .order_by("starts_at"))
+    decisions = {}
+    for item in (MeetingItem.objects.filter(meeting__in=meetings, created_at__lt=scope.recorded_before)
+                 .order_by("created_at")):
+        decisions.setdefault(item.meeting_id, []).append(item.text)
+    doc.heading("Meetings this period")
+    doc.paragraph(f"{plural(len(meetings), 'meeting')} from {_date(scope.start)} to "
+                  f"{_date(min(scope.end, scope.status_day))}." if meetings else "No meeting was held in the period.")
+    doc.table(["Date", "Group", "Organisations attending", "Decisions and actions"],
+              [[_date(m.starts_at.date()), m.group.name, f"{m.present} of {m.listed}" if m.listed else "Not recorded",
+                "; ".join(decisions.get(m.pk, []))] for m in meetings], "Meetings", empty="")
+
+
+def _attendance_section(doc, partnership, scope: Scope):
     from prevent_hub.governance.selectors import attendance_compliance
 
-    data = attendance_compliance(partnership, as_of, recorded_before=end_of_day(as_of))
+    data = attendance_compliance(partnership, scope.status_day, recorded_before=scope.recorded_before)
     doc.heading("Strategy Group attendance")
-    doc.paragraph(f"{data['meetings']} meetings from {_date(data['start'])} to {_date(min(data['end'], as_of))}.")
+    doc.paragraph(f"{plural(data['meetings'], 'meeting')} from {_date(data['start'])} to "
+                  f"{_date(min(data['end'], scope.status_day))}.")
     doc.table(["Organisation", "Attended", "Meetings", "Rate", "Prevent lead"],
               [[r.organisation.name, r.attended, r.meetings, "–" if r.rate is None else f"{r.rate}%",
                 "None named" if r.no_lead else ""] for r in data["rows"]], "Attendance")
 
 
-def _calendar_section(doc, partnership, start, end, as_of):
+def _coming_up(doc, partnership, version, scope: Scope):
+    """Everything due in the next period: plan check-points, obligations, meetings and terms-of-reference reviews."""
     from prevent_hub.governance.choices import MeetingStatus
-    from prevent_hub.governance.models import Meeting, Obligation
+    from prevent_hub.governance.models import Meeting, Obligation, TermsOfReference
 
-    doc.heading("Coming up")
-    known = end_of_day(as_of)
-    items = [[_date(o.due_date), o.title, o.group.name if o.group else ""] for o in
-             Obligation.objects.filter(partnership=partnership, due_date__gte=start, due_date__lte=end,
-                                       created_at__lt=known).select_related("group").order_by("due_date")]
-    items += [[_date(m.starts_at.date()), f"{m.group} meets", m.location] for m in
+    following = schedule.period_containing(scope.end + dt.timedelta(days=1), partnership.year_start_month)
+    # While the period is still running, what is left of it is coming up too.
+    start, end = min(scope.status_day + dt.timedelta(days=1), following.start), following.end
+    before = scope.recorded_before
+    items = []
+    if version is not None:
+        from prevent_hub.plans.models import Action
+
+        actions = (Action.objects.filter(plan_version=version, created_at__lt=before).prefetch_related("timescales")
+                   .order_by("sort_key"))
+        for action in actions:
+            for point in schedule.checkpoints(action.timescales.all(), start, end, partnership.year_start_month):
+                items.append((point.date, f"{action.ref} {action.text}: {point.label}", "Action plan check-point"))
+    items += [(o.due_date, o.title, o.group.name if o.group else o.owner_text) for o in
+              Obligation.objects.filter(partnership=partnership, due_date__gte=start, due_date__lte=end,
+                                        created_at__lt=before).select_related("group")]
+    items += [(m.starts_at.date(), f"{m.group} meets", m.location) for m in
               Meeting.objects.filter(partnership=partnership, starts_at__date__gte=start, starts_at__date__lte=end,
-                                     created_at__lt=known)
-              .exclude(status=MeetingStatus.CANCELLED).select_related("group").order_by("starts_at")]
-    doc.table(["Date", "What", "Group or where"], items, "Calendar", empty="Nothing is due in the next quarter.")
+                                     created_at__lt=before).exclude(status=MeetingStatus.CANCELLED).select_related("group")]
+    items += [(t.next_review, f"Review of the {t.group}'s terms of reference", t.group.name) for t in
+              TermsOfReference.objects.filter(partnership=partnership, next_review__gte=start, next_review__lte=end,
+                                              created_at__lt=before).select_related("group")]
+    doc.heading(f"Coming up to {_date(end)}")
+    doc.table(["Date", "What", "Group, owner or where"], [[_date(day), what, where] for day, what, where in sorted(items)],
+              "Coming up", empty=f"Nothing is due by {_date(end)}.")
 
 
-def quarterly(partnership, version, as_of: dt.date, *, progress=lambda *_: None) -> Content:
-    period = schedule.period_containing(as_of, partnership.year_start_month)
-    doc = Content(f"Prevent Officer update: {period.label}", f"{partnership.name}. Figures as of {_date(as_of)}.")
+def quarterly(run, *, progress=lambda *_: None) -> Content:
+    partnership, version, scope = run.partnership, run.plan_version, Scope.of(run)
+    period = schedule.period_containing(scope.start, partnership.year_start_month)
+    doc = Content(f"Prevent Officer update: {period.label}",
+                  f"{partnership.name}. {_date(scope.start)} to {_date(scope.end)}, as recorded on "
+                  f"{_date(scope.known_on)}.")
+    _own_words(doc, run, "top")
     progress(10, "Action plan")
     if version is not None:
-        _plan_section(doc, version, as_of)
-    progress(35, "Training")
-    _training_section(doc, partnership, period.start, min(period.end, as_of), "Training this quarter", as_of)
+        _plan_section(doc, version, scope)
+    progress(30, "Meetings")
+    _meetings_section(doc, partnership, scope)
+    progress(40, "Training")
+    _training_section(doc, partnership, scope, "Training this quarter")
     progress(55, "Referrals")
     from prevent_hub.insights.categories import financial_year
 
-    _referral_section(doc, partnership, financial_year(as_of), national=False, as_of=as_of)
-    progress(75, "Governance")
-    _attendance_section(doc, partnership, as_of)
-    following = schedule.period_containing(period.end + dt.timedelta(days=1), partnership.year_start_month)
-    _calendar_section(doc, partnership, as_of + dt.timedelta(days=1), following.end, as_of)
+    _referral_section(doc, partnership, financial_year(scope.end), national=False, scope=scope)
+    progress(70, "Governance")
+    _attendance_section(doc, partnership, scope)
+    _coming_up(doc, partnership, version, scope)
+    _own_words(doc, run, "end")
     return doc
 
 
-def annual(partnership, version, as_of: dt.date, *, progress=lambda *_: None) -> Content:
-    start, end = period_of(ReportKind.ANNUAL, partnership, as_of)
-    doc = Content(f"Prevent annual report {year_label(start)}",
-                  f"{partnership.name}, for the Safer Communities and safeguarding boards. Figures as of {_date(as_of)}.")
+def annual(run, *, progress=lambda *_: None) -> Content:
+    partnership, version, scope = run.partnership, run.plan_version, Scope.of(run)
+    doc = Content(f"Prevent annual report {year_label(scope.start)}",
+                  f"{partnership.name}, for the Safer Communities and safeguarding boards. {_date(scope.start)} to "
+                  f"{_date(scope.end)}, as recorded on {_date(scope.known_on)}.")
+    _own_words(doc, run, "top")
     progress(10, "Action plan")
     if version is not None:
-        _plan_section(doc, version, as_of, since_last_quarter=False)
-        doc.heading("Each theme's outcomes", 2)
-        for theme, actions in _themes(version):
-            doc.heading(f"{theme.number}. {theme.title}", 3)
-            doc.bullets(sorted({outcome for action in actions for outcome in action.outcomes}))
-        later = (version.plan.versions.filter(year_start__gt=version.year_start or 0, created_at__lt=end_of_day(as_of))
+        _plan_section(doc, version, scope, since_last_quarter=False)
+        _year_narratives(doc, version, scope)
+        later = (version.plan.versions.filter(year_start__gt=version.year_start or 0, created_at__lt=scope.recorded_before)
                  .order_by("year_start").first())
         doc.heading("The plan refresh", 2)
-        doc.paragraph(f"The plan was refreshed into {later.label}, with {later.actions.count()} actions." if later else
-                      "The plan has not yet been refreshed for the next year.")
-    progress(35, "Training")
-    _training_section(doc, partnership, start, min(end, as_of), "Training this year", as_of)
+        doc.paragraph(f"The plan was refreshed into {later.label}, with {plural(later.actions.count(), 'action')}."
+                      if later else "The plan has not yet been refreshed for the next year.")
+    progress(30, "Meetings")
+    _meetings_section(doc, partnership, scope)
+    progress(40, "Training")
+    _training_section(doc, partnership, scope, "Training this year")
     progress(55, "Referrals")
     from prevent_hub.insights.categories import financial_year
 
-    _referral_section(doc, partnership, financial_year(min(end, as_of)), national=True, as_of=as_of)
+    _referral_section(doc, partnership, financial_year(scope.end), national=True, scope=scope)
     progress(75, "Membership and attendance")
-    _attendance_section(doc, partnership, as_of)
+    _attendance_section(doc, partnership, scope)
+    _own_words(doc, run, "end")
     return doc
 
 
@@ -253,9 +394,10 @@ def _themes(version):
     return version_rows(version)
 
 
-def action_plan(partnership, version, tag: str = "", *, progress=lambda *_: None) -> Content:
+def action_plan(run, *, progress=lambda *_: None) -> Content:
     from prevent_hub.plans.exporters import ACTION_COLUMNS
 
+    partnership, version, tag = run.partnership, run.plan_version, run.tag
     title = f"{version.plan.title} ({version.label})"
     doc = Content(title + (f": actions tagged {tag}" if tag else ""), partnership.name)
     progress(30, "Actions")

@@ -31,11 +31,23 @@ class ReportTemplate(PartnershipScopedModel):
 
 
 class ReportRun(PartnershipScopedModel):
+    """One version of a report: what happened in its period, as recorded when it was made (or as known on
+    an earlier day, to make an old report again exactly), with the coordinator's own words."""
+
     kind = models.CharField(_("report"), max_length=20, choices=ReportKind.choices)
     title = models.CharField(_("title"), max_length=255)
-    as_of = models.DateField(_("as of"))
+    # The day actions' status and what is overdue are read on: the period's end, or the day asked for
+    # while the period is still running.
+    as_of = models.DateField(_("status as at"))
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
+    known_on = models.DateField(_("as known on"), null=True, blank=True,
+                                help_text=_("Only records entered by the end of this day, to make an old report again."))
+    recorded_before = models.DateTimeField(_("records entered before"), null=True, blank=True, editable=False)
+    commentary = models.TextField(_("the Prevent Officer's commentary"), blank=True)
+    highlights = models.TextField(_("highlights"), blank=True, help_text=_("One a line."))
+    case_study = models.TextField(_("case study"), blank=True,
+                                  help_text=_("Anonymised: no names, places or details that could identify anyone."))
     plan_version = models.ForeignKey("plans.PlanVersion", verbose_name=_("plan version"), null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+")
     tag = models.CharField(_("only actions tagged"), max_length=50, blank=True)

@@ -3,7 +3,6 @@ PDF (HTML and CSS through WeasyPrint, so its text is selectable) and an Excel da
 import io
 
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from prevent_hub.core.tabular import neutralise
 from prevent_hub.insights import charts
@@ -55,6 +54,16 @@ def docx_bytes(content: Content, template: bytes | None = None) -> bytes:
                 for cell, value in zip(table.add_row().cells, row, strict=True):
                     cell.text = value
             document.add_paragraph("")
+        elif block.kind == "narratives":
+            # In full: the Word version is the one people edit and quote from.
+            for item in block.items:
+                document.add_paragraph(f"{item['ref']} {item['title']}", style=_style(document, "Heading 4", "Heading 3"))
+                status = document.add_paragraph()
+                status.add_run(item["status"]).bold = True
+                status.add_run(f". Reported by {item['who']}.")
+                for paragraph in item["text"].split("\n"):
+                    if paragraph.strip():
+                        document.add_paragraph(paragraph.strip())
         elif block.kind == "chart":
             alt = f"{block.text}. The figures are in the table that follows."
             picture = document.add_picture(io.BytesIO(charts.png(block.text, block.bars)), width=Inches(6))
@@ -75,8 +84,7 @@ def pdf_bytes(content: Content, partnership) -> bytes:
             blocks.append({"kind": "chart", "text": block.text, "svg": svg})
         else:
             blocks.append(block)
-    html = render_to_string("reports/pdf.html", {"content": content, "blocks": blocks, "partnership": partnership,
-                                                 "made": timezone.localtime()})
+    html = render_to_string("reports/pdf.html", {"content": content, "blocks": blocks, "partnership": partnership})
     return weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
 
 
@@ -86,15 +94,22 @@ def _refuse_fetch(url, *args, **kwargs):
 
 
 def xlsx_bytes(content: Content, run) -> bytes:
+    """The data pack: a sheet per table. It depends on the report's figures alone (no time it was made,
+    no file dates), so the same report made again as known on the same day is the same file, byte for byte."""
+    import datetime as dt
+
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     workbook = Workbook()
+    fixed = dt.datetime.combine(run.period_start, dt.time.min)
+    workbook.properties.created = workbook.properties.modified = fixed
+    workbook.properties.creator = run.partnership.name
+    workbook.properties.title = content.title
     about = workbook.active
     about.title = "About"
-    for row in ([content.title], [content.subtitle], ["Made", f"{timezone.localtime():%-d %B %Y %H:%M}"],
-                ["As of", f"{run.as_of:%-d %B %Y}"], ["From", f"{run.period_start:%-d %B %Y}"],
-                ["To", f"{run.period_end:%-d %B %Y}"]):
+    for row in ([content.title], [content.subtitle], ["From", f"{run.period_start:%-d %B %Y}"],
+                ["To", f"{run.period_end:%-d %B %Y}"], ["Status as at", f"{run.as_of:%-d %B %Y}"]):
         about.append([neutralise(cell) for cell in row])
     about["A1"].font = Font(bold=True, size=14)
     used = {"About"}
@@ -112,7 +127,27 @@ def xlsx_bytes(content: Content, run) -> bytes:
         sheet.column_dimensions["A"].width = 40
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip(buffer.getvalue(), fixed)
+
+
+def _fixed_zip(data: bytes, when) -> bytes:
+    """The same workbook dated ``when`` throughout: a zip records each file's time of writing, and openpyxl
+    stamps the document's "modified" property with the time it saves."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            body = source.read(entry)
+            if entry.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", body)
+            fixed = zipfile.ZipInfo(entry.filename, date_time=when.timetuple()[:6])
+            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, entry.external_attr
+            target.writestr(fixed, body)
+    return out.getvalue()
 
 
 def _number(text: str):

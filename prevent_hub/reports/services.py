@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from prevent_hub.audit.services import log_change, serialize_instance
 from prevent_hub.core.dates import end_of_day, plausible
-from prevent_hub.core.services import object_create
+from prevent_hub.core.services import object_create, object_update
 from prevent_hub.plans import schedule
 
 from . import content as builders
@@ -26,11 +26,20 @@ class ReportError(Exception):
 
 
 @transaction.atomic
-def report_request(*, actor, partnership, kind: str, as_of: dt.date, plan_version=None, tag: str = "",
-                   template=None) -> ReportRun:
-    """Record the request (the version) and queue it for the background worker."""
-    if not plausible(as_of) or as_of > timezone.localdate():
-        raise ReportError(_("Choose a day that has happened: a report is made from what was recorded by then."))
+def report_request(*, actor, partnership, kind: str, period: dt.date | None = None, known_on: dt.date | None = None,
+                   plan_version=None, tag: str = "", template=None) -> ReportRun:
+    """Record a report (a version) for the quarter or year containing ``period`` (today's by default).
+
+    A quarterly update or annual report starts as a draft, for the coordinator's commentary,
+    highlights and case study; ``report_make`` queues it. The action plan is queued at once.
+    ``known_on`` limits it to the records entered by the end of that day (to make an old report again).
+    """
+    today = timezone.localdate()
+    period = period or today
+    if known_on is not None and (not plausible(known_on) or known_on > today):
+        raise ReportError(_("Choose an 'as known on' day that has happened, or leave it empty."))
+    if not plausible(period) or period > today:
+        raise ReportError(_("Choose a period that has begun: a report says what has happened."))
     if plan_version is not None and plan_version.partnership_id != partnership.pk:
         raise ReportError(_("Choose a plan of this partnership."))
     if kind == ReportKind.ACTION_PLAN and plan_version is None:
@@ -39,22 +48,50 @@ def report_request(*, actor, partnership, kind: str, as_of: dt.date, plan_versio
         raise ReportError(_("Choose a template of this partnership."))
     if template is None:
         template = ReportTemplate.objects.filter(partnership=partnership, is_default=True).order_by("-created_at").first()
+    start, end = builders.period_of(kind, partnership, period)
+    status_day = min(end, known_on or today)
+    if known_on is not None and known_on < start:
+        raise ReportError(_("The 'as known on' day is before the period began: nothing about it was recorded by then."))
     if plan_version is None and kind != ReportKind.ACTION_PLAN:
-        from prevent_hub.plans.models import PlanVersion
+        from prevent_hub.plans.selectors import current_version
 
-        # The plan in force: the latest version issued by the as-of day.
-        plan_version = (PlanVersion.objects.filter(partnership=partnership, created_at__lt=end_of_day(as_of))
-                        .order_by("-year_start", "-pk").first())
-    start, end = builders.period_of(kind, partnership, as_of)
+        plan_version = current_version(partnership, status_day)
     title = {ReportKind.QUARTERLY: _("Prevent Officer update %(label)s") % {
-                 "label": schedule.period_containing(as_of, partnership.year_start_month).label},
+                 "label": schedule.period_containing(start, partnership.year_start_month).label},
              ReportKind.ANNUAL: _("Annual report %(year)s") % {"year": builders.year_label(start)},
              ReportKind.ACTION_PLAN: str(plan_version) + (f" – {tag}" if tag else "") if plan_version else ""}[kind]
+    if known_on is not None:
+        title = f"{title} (as known on {known_on:%-d %B %Y})"
     run = object_create(actor=actor, instance=ReportRun(
-        partnership=partnership, kind=kind, title=f"{title} (as of {as_of:%-d %B %Y})"[:255], as_of=as_of,
+        partnership=partnership, kind=kind, title=title[:255], as_of=status_day, known_on=known_on,
         period_start=start, period_end=end, plan_version=plan_version, tag=tag, template=template,
+        status=RunStatus.QUEUED if kind == ReportKind.ACTION_PLAN else RunStatus.DRAFT,
+        recorded_before=end_of_day(known_on) if known_on else timezone.now(),
         requested_by=actor if getattr(actor, "is_authenticated", False) else None))
-    transaction.on_commit(lambda: _enqueue(run.pk))
+    if run.status == RunStatus.QUEUED:
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+@transaction.atomic
+def report_draft_save(*, actor, run, commentary: str, highlights: str, case_study: str,
+                      expected_version: int | None, make: bool = False) -> ReportRun:
+    """Keep the coordinator's own words with a draft; with ``make``, queue it to be made from them.
+
+    A report made "as recorded when made" counts what was entered by the moment it is queued.
+    Raises ConflictError if someone else saved the draft since ``expected_version``.
+    """
+    run = ReportRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.DRAFT:
+        raise ReportError(_("This report has already been made; ask for a new one to change it."))
+    run.commentary, run.highlights, run.case_study = commentary.strip(), highlights.strip(), case_study.strip()
+    if make:
+        run.status = RunStatus.QUEUED
+        if run.known_on is None:
+            run.recorded_before = timezone.now()
+    run, _changed = object_update(actor=actor, instance=run, expected_version=expected_version)
+    if make:
+        transaction.on_commit(lambda: _enqueue(run.pk))
     return run
 
 
@@ -106,11 +143,9 @@ def report_generate(run_id: int) -> ReportRun:
 
 
 def build(run, progress=lambda *_: None):
-    if run.kind == ReportKind.QUARTERLY:
-        return builders.quarterly(run.partnership, run.plan_version, run.as_of, progress=progress)
-    if run.kind == ReportKind.ANNUAL:
-        return builders.annual(run.partnership, run.plan_version, run.as_of, progress=progress)
-    return builders.action_plan(run.partnership, run.plan_version, run.tag, progress=progress)
+    builder = {ReportKind.QUARTERLY: builders.quarterly, ReportKind.ANNUAL: builders.annual}.get(
+        run.kind, builders.action_plan)
+    return builder(run, progress=progress)
 
 
 # Parts a template may not bring into board papers: code, embedded objects and other files' content.

@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("reports/new/", views.ReportRequestView.as_view(), name="reportrun_add"),
     path("reports/<int:pk>/status/", views.ReportStatusView.as_view(), name="reportrun_status"),
+    path("reports/<int:pk>/draft/", views.ReportDraftView.as_view(), name="reportrun_draft"),
     path("reports/<int:pk>/download/<str:fmt>/", views.ReportDownloadView.as_view(), name="reportrun_download"),
     *views.run_views.urls("reports"),
     path("report-templates/add/", views.TemplateUploadView.as_view(), name="reporttemplate_add"),

@@ -22,16 +22,34 @@ CONTENT_TYPES = {
 }
 
 
+DRAFT_KEPT_KEY = "reports_draft_kept"
+
+
+def _draft_form(run, request):
+    """The draft's form, holding what was typed before a clash with someone else's save (kept in the session)."""
+    kept = request.session.get(DRAFT_KEPT_KEY, {})
+    typed = kept.pop(str(run.pk), None)
+    if typed is not None:
+        request.session[DRAFT_KEPT_KEY] = kept
+        return forms.ReportDraftForm(instance=run, initial=typed)
+    return forms.ReportDraftForm(instance=run)
+
+
 def run_detail_context(run, request):
     return {"files": list(run.files.only("pk", "format", "size", "run_id").order_by("format")),
-            "working": run.status in (RunStatus.QUEUED, RunStatus.RUNNING)}
+            "working": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+            "draft_form": _draft_form(run, request) if run.status == RunStatus.DRAFT else None,
+            "can_make": has_perm(request.user, "reports.add_reportrun", run.partnership)}
 
 
 run_views = ModelViews(
     model=ReportRun, queryset=lambda: ReportRun.objects.select_related("requested_by"), table=tables.run_table,
     detail_template="reports/run_detail.html", detail_context=run_detail_context,
-    summary=(("Report", "get_kind_display"), ("As of", "as_of"), ("Period", lambda r: f"{r.period_start:%-d %B %Y} to "
-                                                                                     f"{r.period_end:%-d %B %Y}"),
+    summary=(("Report", "get_kind_display"),
+             ("Period", lambda r: f"{r.period_start:%-d %B %Y} to {r.period_end:%-d %B %Y}"),
+             ("Records", lambda r: f"As known on {r.known_on:%-d %B %Y}" if r.known_on else
+              "As recorded when it was made" if r.status != RunStatus.DRAFT else "As recorded when it is made"),
+             ("Status as at", "as_of"),
              ("Action plan", "plan_version"), ("Only actions tagged", "tag"), ("Word template", "template"),
              ("Asked for by", "requested_by"), ("Status", "get_status_display")),
     only=("list", "detail", "history"), extra_routes=("add",),  # every version is kept: no delete
@@ -62,10 +80,45 @@ class ReportRequestView(PartnershipMixin, View):
         if not form.is_valid():
             return self.render(form, status=400)
         try:
-            run = services.report_request(actor=request.user, partnership=self.partnership, **form.cleaned_data)
+            run = services.report_request(actor=request.user, partnership=self.partnership, **form.request_arguments())
         except services.ReportError as error:
             return self.render(form, errors=[str(error)], status=400)
-        messages.success(request, "The report is being made. This page shows its progress.")
+        if run.status == RunStatus.DRAFT:
+            messages.info(request, "Add your commentary, highlights and a case study if you wish, then make the report.")
+        else:
+            messages.success(request, "The report is being made. This page shows its progress.")
+        return HttpResponseRedirect(run.get_absolute_url())
+
+
+class ReportDraftView(PartnershipMixin, View):
+    """Save the coordinator's words into a draft, or make the report from it."""
+
+    def post(self, request, *args, **kwargs):
+        from prevent_hub.core.services import ConflictError
+
+        if not has_perm(request.user, "reports.add_reportrun", self.partnership):
+            raise PermissionDenied
+        run = ReportRun.objects.restrict(request.user, "view", self.partnership).filter(pk=kwargs["pk"]).first()
+        if run is None:
+            raise Http404
+        form = forms.ReportDraftForm(request.POST, instance=ReportRun.objects.get(pk=run.pk))
+        if form.is_valid():
+            make = request.POST.get("make") == "1"
+            try:
+                services.report_draft_save(actor=request.user, run=run, make=make,
+                                           expected_version=form.cleaned_data.get("expected_version"),
+                                           **{k: form.cleaned_data[k] for k in ("commentary", "highlights", "case_study")})
+            except ConflictError:
+                kept = request.session.get(DRAFT_KEPT_KEY, {})
+                kept[str(run.pk)] = {k: form.cleaned_data[k] for k in ("commentary", "highlights", "case_study")}
+                request.session[DRAFT_KEPT_KEY] = kept
+                messages.error(request, "Someone else saved this draft while you were writing, so nothing was saved. "
+                                        "Your text is in the boxes below: check the report and save again.")
+            except services.ReportError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "The report is being made. This page shows its progress." if make
+                                 else "Draft saved.")
         return HttpResponseRedirect(run.get_absolute_url())
 
 

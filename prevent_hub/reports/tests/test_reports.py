@@ -63,9 +63,13 @@ def _dataset():
     return partnership, version
 
 
-def make(partnership, version, kind="quarterly", as_of=AS_OF, **kwargs):
-    run = services.report_request(actor=None, partnership=partnership, kind=kind, as_of=as_of, plan_version=version,
-                                  **kwargs)
+def make(partnership, version, kind="quarterly", period=AS_OF, known_on=None, tag="", **words):
+    """Ask for a report, write ``words`` (commentary, highlights, case study) into its draft, make it."""
+    run = services.report_request(actor=None, partnership=partnership, kind=kind, period=period, known_on=known_on,
+                                  plan_version=version, tag=tag)
+    if run.status == "draft":
+        run = services.report_draft_save(actor=None, run=run, expected_version=run.version, make=True,
+                                         **{"commentary": "", "highlights": "", "case_study": "", **words})
     run = services.report_generate(run.pk)
     assert run.status == "done", run.error
     return run, {f.format: bytes(f.content) for f in run.files.all()}
@@ -84,14 +88,14 @@ def pdf_text(body: bytes) -> str:
 
 def test_the_quarterly_update_holds_the_exact_figures_in_word_pdf_and_excel(dataset):
     partnership, version = dataset
-    _, files = make(partnership, version)
+    _, files = make(partnership, version, known_on=AS_OF)
     word, pdf = docx_text(files["docx"]), pdf_text(files["pdf"])
     book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
     for text in (word, pdf):
         assert "Prevent Officer update: Q4 2017/18" in text
         assert "32 actions on 15 January 2018" in text
-        assert "23 people trained from 1 January 2018 to 15 January 2018" in text
-        assert "Annual Prevent return to the Home Office" in text
+        assert "23 people trained from 1 January 2018 to 31 March 2018, at 1 session" in text
+        assert "Annual Prevent return to the Home Office" in text  # coming up later in the quarter
     # Tables: training by sector and referrals (small numbers hidden) in Word, and as numbers in the data pack.
     assert "Education and childcare | 17" in word and "Health | 6" in word
     assert "Probation | <5" in word and "Education | 20" in word and "Police | 10" in word
@@ -112,10 +116,11 @@ def test_the_quarterly_update_holds_the_exact_figures_in_word_pdf_and_excel(data
 
 def test_the_annual_report_and_the_action_plan_by_tag(dataset):
     partnership, version = dataset
-    _, files = make(partnership, version, kind="annual", as_of=dt.date(2018, 3, 31))
+    _, files = make(partnership, version, kind="annual", period=dt.date(2018, 3, 31))
     word = docx_text(files["docx"])
     assert "Prevent annual report 2017/18" in word
-    assert "England and Wales" in word and "Each theme's outcomes" in word
+    assert "England and Wales" in word and "What happened, theme by theme" in word
+    assert "No update was given for this theme's actions." in word  # no owner reported in this data set
     assert "23 people trained from 1 April 2017 to 31 March 2018" in word
     tagged = [a for a in version.actions.all() if "OFOF" in a.tags]
     assert tagged
@@ -126,17 +131,21 @@ def test_the_annual_report_and_the_action_plan_by_tag(dataset):
         assert (f"{action.ref} {action.text}" in word) == (action in tagged)
 
 
-def test_regenerating_a_past_quarter_with_its_as_of_date_reproduces_it(dataset):
+def test_a_report_made_again_as_known_on_a_day_reproduces_its_data_pack_byte_for_byte(dataset):
     partnership, version = dataset
-    _, first = make(partnership, version)
-    # Later records (after the as-of day) do not change a report made as of that day.
+    _, first = make(partnership, version, known_on=AS_OF)
+    # Later records do not change a report made as known on that day.
     session = TrainingSession.objects.first()
     HeadCount.objects.create(partnership=partnership, session=TrainingSession.objects.create(
         partnership=partnership, course=session.course, date=dt.date(2018, 2, 20), venue="Later"),
         sector="police", count=40)
-    _, second = make(partnership, version)
+    _, second = make(partnership, version, known_on=AS_OF)
+    assert second["xlsx"] == first["xlsx"]
     assert docx_text(first["docx"]) == docx_text(second["docx"])
     assert ReportRun.objects.count() == 2  # both versions kept
+    # Made as recorded now, the February session is in it: the report tells what happened in the quarter.
+    _, now = make(partnership, version)
+    assert "63 people trained from 1 January 2018 to 31 March 2018, at 2 sessions" in docx_text(now["docx"])
 
 
 def _template_with_logo() -> bytes:
@@ -199,11 +208,27 @@ def test_asking_for_a_report_queues_it_for_the_worker_and_the_page_shows_progres
 
     partnership, version = dataset
     client.force_login(user_with(Role.COORDINATOR, partnership))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("reports:reportrun_add", kwargs={"partnership": partnership.slug}),
-                               {"kind": "quarterly", "as_of": "2018-01-15", "plan_version": version.pk})
-    assert response.status_code == 302
-    run = ReportRun.objects.get()
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2018, 4, 3, 9, 0, tzinfo=dt.UTC), tick=False):
+        form = client.get(reverse("reports:reportrun_add", kwargs={"partnership": partnership.slug})).context["form"]
+        assert form.initial["quarter"] == "2018-01-01"  # the last quarter that has ended
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("reports:reportrun_add", kwargs={"partnership": partnership.slug}),
+                                   {"kind": "quarterly", "quarter": "2018-01-01", "year": "2018-04-01"})
+        assert response.status_code == 302
+        run = ReportRun.objects.get()
+        assert (run.status, run.period_start, run.period_end) == ("draft", dt.date(2018, 1, 1), dt.date(2018, 3, 31))
+        assert not DBTaskResult.objects.exists()  # a draft waits for the coordinator's words
+        draft = client.get(run.get_absolute_url()).content.decode()
+        assert "This report is a draft" in draft and "Make the report" in draft
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("reports:reportrun_draft", kwargs={"partnership": partnership.slug, "pk": run.pk}),
+                        {"commentary": "A steady quarter.", "highlights": "WRAP for 23 staff", "case_study": "",
+                         "expected_version": run.version, "make": "1"})
+    run.refresh_from_db()
+    client.force_login(user_with(Role.COORDINATOR, partnership))  # the 2018 session has long expired
+    assert run.commentary == "A steady quarter." and run.status == "queued"
     assert DBTaskResult.objects.filter(args_kwargs__args=[run.pk]).exists()
     page = client.get(run.get_absolute_url()).content.decode()
     assert "report-progress.js" in page and "Being made: 0%" in page
@@ -218,12 +243,26 @@ def test_asking_for_a_report_queues_it_for_the_worker_and_the_page_shows_progres
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"kind": "quarterly", "as_of": "2999-01-01"}, "Choose a day that has happened"),
-    ({"kind": "action_plan", "as_of": "2018-01-15"}, "Choose the plan version to print"),
-    ({"kind": "weekly", "as_of": "2018-01-15"}, "Select a valid choice"),
+    ({"kind": "quarterly", "quarter": "2999-01-01"}, "Select a valid choice"),
+    ({"kind": "quarterly", "quarter": ""}, "Choose the quarter to report on"),
+    ({"kind": "annual", "year": ""}, "Choose the year to report on"),
+    ({"kind": "quarterly", "known_on_0": "1", "known_on_1": "1", "known_on_2": "2099"},
+     "Choose an &#x27;as known on&#x27; day that has happened"),
+    ({"kind": "quarterly", "known_on_0": "1", "known_on_1": "1", "known_on_2": "2999"},
+     "Enter a date between 1990 and 2100"),
+    ({"kind": "quarterly", "known_on_0": "31", "known_on_1": "2", "known_on_2": "2026"},
+     "The &#x27;as known on&#x27; date must be a real date"),
+    ({"kind": "quarterly", "known_on_0": "3", "known_on_2": "2026"}, "date must include a month"),
+    ({"kind": "action_plan"}, "Choose the action plan to print"),
+    ({"kind": "weekly"}, "Select a valid choice"),
+    ({}, "Choose which report to make"),
 ])
 def test_a_report_that_cannot_be_made_is_refused_with_the_reason(client, dataset, data, message):
+    from prevent_hub.plans.schedule import period_containing
+
     partnership, _ = dataset
+    if data.get("kind") == "quarterly":  # one of the quarters offered (they are this year's), unless the case says
+        data.setdefault("quarter", period_containing(dt.date.today()).start.isoformat())
     client.force_login(user_with(Role.COORDINATOR, partnership))
     before = row_counts()
     response = client.post(reverse("reports:reportrun_add", kwargs={"partnership": partnership.slug}), data)
@@ -272,12 +311,12 @@ def test_another_partnerships_report_answers_404(client, dataset):
     assert PlanVersion.objects.filter(partnership=partnership).exists()
 
 
-def test_records_entered_after_the_as_of_day_do_not_change_the_report(dataset):
-    """Reproducible: what is typed in later about earlier events waits for a later report."""
+def test_records_entered_after_the_as_known_on_day_do_not_change_the_report(dataset):
+    """Reproducible: a report as known on a day leaves out what was typed in later."""
     from prevent_hub.plans.models import MitigatingAction
 
     partnership, version = dataset
-    _, first = make(partnership, version)
+    _, first = make(partnership, version, known_on=AS_OF)
     session = TrainingSession.objects.first()  # held on 10 January 2018, before the as-of day
     HeadCount.objects.create(partnership=partnership, session=session, sector="police", count=40)
     Referral.objects.create(partnership=partnership, reference="LATE", referral_date=dt.date(2017, 11, 1),
@@ -285,7 +324,7 @@ def test_records_entered_after_the_as_of_day_do_not_change_the_report(dataset):
                             district="Rugby", stage="adopted")
     action = version.actions.order_by("sort_key").first()
     MitigatingAction.objects.create(partnership=partnership, action=action, text="A later mitigation")
-    _, second = make(partnership, version)
+    _, second = make(partnership, version, known_on=AS_OF)
     assert docx_text(first["docx"]) == docx_text(second["docx"])
     # They are there for anything that looks at today's records.
     from prevent_hub.training.selectors import coverage
@@ -340,8 +379,8 @@ def test_a_year_starting_in_january_is_named_by_its_year_and_odd_text_does_not_b
     action = version.actions.order_by("sort_key").first()
     action.text = "A key action\x0bwith a soft line break and a bell\x07"
     action.save()
-    run, files = make(partnership, version, kind="annual", as_of=dt.date(2018, 3, 31))
-    assert run.title.startswith("Annual report 2018 ")
+    run, files = make(partnership, version, kind="annual", period=dt.date(2018, 3, 31))
+    assert run.title == "Annual report 2018"
     assert "Prevent annual report 2018" in docx_text(files["docx"])
     _, files = make(partnership, version, kind="action_plan")
     assert "A key action\nwith a soft line break and a bell" in docx_text(files["docx"])
@@ -351,8 +390,7 @@ def test_a_report_is_made_once_and_a_failure_says_so_without_details(client, dat
     partnership, version = dataset
     run, _ = make(partnership, version, kind="action_plan")
     assert services.report_generate(run.pk).files.count() == 3  # already made: nothing made twice
-    broken = services.report_request(actor=None, partnership=partnership, kind="action_plan", as_of=AS_OF,
-                                     plan_version=version)
+    broken = services.report_request(actor=None, partnership=partnership, kind="action_plan", plan_version=version)
     monkeypatch.setattr(services.renderers, "pdf_bytes", lambda *a, **k: (_ for _ in ()).throw(OSError("disk /srv full")))
     assert services.report_generate(broken.pk).status == "failed"
     client.force_login(user_with(Role.COORDINATOR, partnership))
@@ -361,7 +399,7 @@ def test_a_report_is_made_once_and_a_failure_says_so_without_details(client, dat
     assert not broken.files.exists()
 
 
-def test_the_latest_mitigation_entered_by_the_as_of_day_is_reported(dataset):
+def test_the_latest_mitigation_entered_by_the_as_known_on_day_is_reported(dataset):
     import time_machine
 
     from prevent_hub.plans.models import MitigatingAction
@@ -375,6 +413,6 @@ def test_the_latest_mitigation_entered_by_the_as_of_day_is_reported(dataset):
         MitigatingAction.objects.create(partnership=partnership, action=action, text="Revised plan", owner_text="Lead",
                                         due_date=dt.date(2018, 2, 15))
     MitigatingAction.objects.create(partnership=partnership, action=action, text="Entered later", owner_text="Lead")
-    word = docx_text(make(partnership, version)[1]["docx"])
+    word = docx_text(make(partnership, version, known_on=AS_OF)[1]["docx"])
     assert "Revised plan (Lead, by 15 February 2018)" in word
     assert "First plan" not in word and "Entered later" not in word
