@@ -12,6 +12,14 @@ from .services import user_create, user_email_confirm
 
 DEMO_PASSWORD = "prevent-demo-2026"
 DEMO_DOMAIN = "demo.prevent-hub.test"
+# Demo users who are also people in the demo directory: their actions are under My actions.
+DEMO_PEOPLE = {
+    Role.COORDINATOR: "Helene Heath",
+    Role.ACTION_OWNER: "Paul Tolley",
+    Role.PREVENT_LEAD: "Jordan Ellis",
+    Role.CHANNEL_CHAIR: "Dan Green",
+    Role.POLICE_PREVENT: "Manjit Sidhu",
+}
 
 
 def demo_email(role: Role) -> str:
@@ -39,8 +47,19 @@ def create_demo_users(partnership) -> list[tuple[User, str, str]]:
             TOTP.activate(user, secret)
         else:
             secret = decrypt(authenticator.data["secret"])
+        _link_person(partnership, user, DEMO_PEOPLE.get(role))
         result.append((user, role.label, secret))
     return result
+
+
+def _link_person(partnership, user, name) -> None:
+    from prevent_hub.directory.models import Person
+
+    from .services import person_link
+
+    person = Person.objects.filter(partnership=partnership, name=name, user__isnull=True).first() if name else None
+    if person is not None and not Person.objects.filter(partnership=partnership, user=user).exists():
+        person_link(actor=None, person=person, user=user)
 
 
 def current_code(secret: str) -> str:

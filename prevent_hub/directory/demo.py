@@ -5,11 +5,20 @@ from pathlib import Path
 
 from django.db import transaction
 
-from prevent_hub.core.services import object_create
+from prevent_hub.core.services import object_create, object_update
 
 from .models import GlossaryTerm, Organisation, Partnership, Person, PreventLead
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
+# Invented addresses on a domain reserved for tests, so owners can be chased; one owner has none, so the
+# quarter page has someone to flag.
+DEMO_MAIL_DOMAIN = "demo.prevent-hub.test"
+NO_EMAIL = {"Alex Gloster"}
+SENDER = ("Warwickshire Prevent Partnership", f"prevent@{DEMO_MAIL_DOMAIN}")
+
+
+def demo_person_email(name: str) -> str:
+    return ".".join(name.lower().split()) + "@" + DEMO_MAIL_DOMAIN
 
 
 def demo_data() -> dict:
@@ -23,7 +32,11 @@ def load_warwickshire(*, actor=None) -> tuple[Partnership, dict]:
     added = {"organisations": 0, "glossary": 0, "people": 0, "leads": 0}
     partnership = Partnership.objects.filter(slug=data["partnership"]["slug"]).first()
     if partnership is None:
-        partnership = object_create(actor=actor, instance=Partnership(**data["partnership"]))
+        partnership = object_create(actor=actor, instance=Partnership(
+            **data["partnership"], email_from_name=SENDER[0], email_from_address=SENDER[1]))
+    elif not partnership.email_from_address:  # a demo loaded before the partnership had a sender
+        partnership.email_from_name, partnership.email_from_address = SENDER
+        object_update(actor=actor, instance=partnership, expected_version=None)
 
     orgs = {o.name: o for o in Organisation.objects.filter(partnership=partnership)}
     for row in data["organisations"]:
@@ -51,13 +64,19 @@ def load_warwickshire(*, actor=None) -> tuple[Partnership, dict]:
         {"name": lead["person"], "job_title": lead["job_title"], "organisation": lead["organisation"]} for lead in data["leads"]
     ]
     for row in person_rows:
+        email = "" if row["name"] in NO_EMAIL else demo_person_email(row["name"])
         if row["name"] in people:
+            person = people[row["name"]]
+            if not person.email and email:  # a demo loaded before people had addresses
+                person.email = email
+                object_update(actor=actor, instance=person, expected_version=None)
             continue
         person = Person(
             partnership=partnership,
             name=row["name"],
             job_title=row.get("job_title", ""),
             organisation=orgs.get(row.get("organisation")),
+            email=email,
         )
         people[person.name] = object_create(actor=actor, instance=person)
         added["people"] += 1

@@ -92,3 +92,95 @@ def load_warwickshire_governance(partnership, *, actor=None) -> int:
             ))
             added += 1
     return added
+
+
+# --- This year's meetings, attendance and obligations ------------------------------------------------
+# Invented, like the rest of the demo's activity: the groups' meetings through the partnership year
+# that contains today (held before today, with attendance; planned after), this year's obligations and
+# terms of reference, so every governance page shows a live year.
+
+# group name: (months it meets in, which weekday (0 = Monday), which week of the month, time, where)
+MEETING_PATTERN = {
+    "Warwickshire Prevent Strategy Group": ((4, 7, 10, 1), 1, 3, dt.time(14, 0), "Shire Hall, Warwick"),
+    "Warwickshire Channel Panel": (tuple(range(1, 13)), 2, 2, dt.time(10, 0), "Shire Hall, Warwick (secure room)"),
+    "Schools Prevent Forum": ((5, 11), 3, 2, dt.time(15, 30), "Online"),
+    "FE Prevent Forum": ((2, 6, 10), 3, 1, dt.time(13, 0), "Online"),
+}
+# Out of every 20 meetings an organisation is expected at, how it attended (varied per organisation).
+ATTENDANCE_MIX = ["present"] * 14 + ["deputy"] * 2 + ["apologies"] * 3 + ["absent"]
+
+
+def nth_weekday(year: int, month: int, weekday: int, week: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))
+
+
+@transaction.atomic
+def load_current_year_governance(partnership, *, today=None, actor=None) -> int:
+    """This year's meetings (with attendance and decisions), obligations and terms of reference; once."""
+    from django.utils import timezone
+
+    from prevent_hub.plans.demo import SEED_YEAR, demo_year
+    from prevent_hub.plans.schedule import add_months, version_window
+
+    from .choices import AttendanceStatus, MeetingStatus
+    from .models import Attendance, Meeting, MeetingItem
+
+    today = today or timezone.localdate()
+    year = demo_year(partnership, today)
+    start, end = version_window(year, partnership.year_start_month)
+    if year <= SEED_YEAR or Meeting.objects.filter(partnership=partnership, starts_at__date__gte=start).exists():
+        return 0
+    until = add_months(end, 3)  # and the next quarter's, so "coming up" has something in it
+    groups = {g.name: g for g in Group.objects.filter(partnership=partnership)}
+    added = 0
+    for name, (months, weekday, week, at, where) in MEETING_PATTERN.items():
+        group = groups.get(name)
+        if group is None:
+            continue
+        members = [seat.organisation for seat in group.seats.select_related("organisation") if seat.organisation]
+        month = start
+        while month <= until:
+            if month.month in months:
+                day = nth_weekday(month.year, month.month, weekday, week)
+                held = day < today
+                meeting = object_create(actor=actor, instance=Meeting(
+                    partnership=partnership, group=group, location=where,
+                    starts_at=timezone.make_aware(dt.datetime.combine(day, at)),
+                    status=MeetingStatus.HELD if held else MeetingStatus.PLANNED))
+                added += 1
+                for organisation in members if held else ():
+                    mix = ATTENDANCE_MIX[(sum(map(ord, organisation.name)) + day.toordinal() // 7) % 20]
+                    object_create(actor=actor, instance=Attendance(
+                        partnership=partnership, meeting=meeting, organisation=organisation,
+                        status=AttendanceStatus(mix)))
+                    added += 1
+            month = add_months(month, 1)
+    strategy = groups.get("Warwickshire Prevent Strategy Group")
+    latest = (Meeting.objects.filter(group=strategy, status=MeetingStatus.HELD).order_by("-starts_at").first()
+              if strategy else None)
+    if latest is not None:
+        for kind, text, who in (
+            ("decision", "The quarter's progress report was noted; every action rated red has a mitigation.", ""),
+            ("action", "Bring the Beyond WRAP recovery plan (action 3.2) to the next meeting.", "Prevent Officer"),
+        ):
+            object_create(actor=actor, instance=MeetingItem(
+                partnership=partnership, meeting=latest, kind=kind, text=text, owner_text=who,
+                due_date=latest.starts_at.date() + dt.timedelta(days=91) if kind == "action" else None))
+            added += 1
+    years = year - SEED_YEAR
+    actions = {a.ref: a for a in Action.objects.filter(partnership=partnership, plan_version__year_start=year)}
+    for title, due, owner, group_name, ref in OBLIGATIONS:
+        object_create(actor=actor, instance=Obligation(
+            partnership=partnership, title=title, due_date=due.replace(year=due.year + years), owner_text=owner,
+            group=groups.get(group_name) if group_name else None, plan_action=actions.get(ref)))
+        added += 1
+    for group_name in ("Warwickshire Prevent Strategy Group", "Warwickshire Channel Panel"):
+        group = groups.get(group_name)
+        if group is not None and not group.terms.filter(approved_on__year=year).exists():
+            object_create(actor=actor, instance=TermsOfReference(
+                partnership=partnership, group=group, version_label=f"July {year}",
+                approved_on=dt.date(year, 7, 31), next_review=dt.date(year + 1, 7, 31),
+                text="Reviewed every year with the membership (plan actions 2.3 and 5.1)."))
+            added += 1
+    return added
