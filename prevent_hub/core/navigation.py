@@ -40,12 +40,13 @@ AREAS = (
         Page("Import a plan", "plans:plan_import", "plans.import_plan"),
     )),
     Area("Partnership", (
-        Page("Overview", "directory:partnership_detail", "directory.view_partnership", ("directory:partnership",)),
+        Page("Overview", "directory:partnership_detail", "directory.view_partnership"),
         Page("Organisations", "directory:organisation_list", "directory.view_organisation", ("directory:organisation",)),
         Page("People", "directory:person_list", "directory.view_person", ("directory:person",)),
         Page("Prevent leads", "directory:preventlead_list", "directory.view_preventlead", ("directory:preventlead",)),
         Page("Glossary", "directory:glossaryterm_list", "directory.view_glossaryterm", ("directory:glossaryterm",)),
         Page("Users", "accounts:user_list", "accounts.view_user", ("accounts:user", "accounts:caseaccessrequest")),
+        Page("Settings", "directory:partnership_settings", "directory.change_partnership"),
     )),
     Area("Governance", (
         Page("Groups", "governance:group_list", "governance.view_group", ("governance:group",)),

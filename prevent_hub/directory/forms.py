@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.forms import DateInput, PartnershipModelForm
 
-from .models import GlossaryTerm, Organisation, Person, PreventLead
+from .models import GlossaryTerm, Organisation, Partnership, Person, PreventLead
 
 
 class OrganisationForm(PartnershipModelForm):
@@ -90,3 +90,29 @@ class GlossaryTermForm(PartnershipModelForm):
         if clash.exists():
             raise forms.ValidationError(_("%(acronym)s is already in the glossary.") % {"acronym": acronym})
         return acronym
+
+
+MONTHS = [(n, month) for n, month in enumerate(
+    ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+     "December"), start=1)]
+
+
+class PartnershipSettingsForm(forms.ModelForm):
+    """The partnership's name, its year and the name and address its emails come from."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    year_start_month = forms.TypedChoiceField(label=_("The partnership's year starts in"), choices=MONTHS, coerce=int,
+                                              help_text=_("Reporting quarters are quarters of this year."))
+
+    class Meta:
+        model = Partnership
+        fields = ["name", "area", "year_start_month", "email_from_name", "email_from_address"]
+        error_messages = {"name": {"required": _("Enter the partnership's name"),
+                                   "unique": _("Another partnership already has this name")},
+                          "email_from_address": {"invalid": _("Enter the address in the correct format, like "
+                                                              "prevent@council.gov.uk")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["expected_version"] = self.instance.version

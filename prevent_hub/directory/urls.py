@@ -6,6 +6,7 @@ app_name = "directory"
 
 urlpatterns = [
     path("", views.PartnershipDetailView.as_view(), name="partnership_detail"),
+    path("settings/", views.PartnershipSettingsView.as_view(), name="partnership_settings"),
     *views.organisation_views.urls("organisations"),
     *views.person_views.urls("people"),
     path("people/<int:pk>/invite/", views.PersonInviteView.as_view(), name="person_invite"),

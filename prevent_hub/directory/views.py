@@ -120,3 +120,38 @@ class PersonInviteView(ObjectFormPostView):
             return False, str(error)
         return True, _("%(name)s has been emailed an invitation to sign in at %(email)s.") % {
             "name": person.name, "email": person.email}
+
+
+class PartnershipSettingsView(PartnershipMixin, View):
+    """The partnership administrator's settings: its name and area, its year, who its emails come from."""
+
+    def check(self):
+        if not self.can("change", Partnership):
+            raise PermissionDenied
+
+    def get(self, request, *args, **kwargs):
+        self.check()
+        return self.render(forms.PartnershipSettingsForm(instance=self.partnership))
+
+    def post(self, request, *args, **kwargs):
+        from django.contrib import messages
+        from django.http import HttpResponseRedirect
+
+        from prevent_hub.core.services import ConflictError, object_update
+
+        self.check()
+        form = forms.PartnershipSettingsForm(request.POST, instance=Partnership.objects.get(pk=self.partnership.pk))
+        if not form.is_valid():
+            return self.render(form, status=400)
+        try:
+            object_update(actor=request.user, instance=form.instance,
+                          expected_version=form.cleaned_data.get("expected_version"))
+        except ConflictError:
+            form.add_error(None, _("Someone else changed these settings while you were editing. Check them and save again."))
+            return self.render(form, status=409)
+        messages.success(request, _("Settings saved."))
+        return HttpResponseRedirect(request.path)
+
+    def render(self, form, status=200):
+        return render(self.request, "directory/partnership_settings.html", {"partnership": self.partnership,
+                                                                           "form": form}, status=status)
