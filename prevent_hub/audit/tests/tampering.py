@@ -10,11 +10,13 @@ import random
 
 from django.db import connection
 
-from prevent_hub.audit.chain import row_hash
-from prevent_hub.audit.models import AccessLog, ChangeLog
+from prevent_hub.audit import anchors
+from prevent_hub.audit.chain import GENESIS_HASH, row_hash
+from prevent_hub.audit.models import AccessLog, ChainHead, ChangeLog
 from prevent_hub.audit.testing import append_only_bypassed, tamper
 
 TABLES = {ChangeLog: "audit_changelog", AccessLog: "audit_accesslog"}
+HEAD_TABLE = ChainHead._meta.db_table
 ON_POSTGRESQL = connection.vendor == "postgresql"
 
 
@@ -116,3 +118,36 @@ def insert_forged_row(model, after_seq, *, valid_hash: bool):
         )
     return forged
 
+
+def rechain(model, from_seq):
+    """Recompute ``prev_hash`` and ``hash`` of every row from ``from_seq`` on, as a forger covering an edit would."""
+    table = TABLES[model]
+    names = [field.attname for field in model.hashed_fields()]
+    before = model.objects.filter(seq__lt=from_seq).order_by("-seq").values_list("hash", flat=True).first()
+    prev_hash = before or GENESIS_HASH
+    updates = []
+    for values in model.objects.filter(seq__gte=from_seq).order_by("seq").values(*names):
+        values["prev_hash"] = prev_hash
+        prev_hash = row_hash(prev_hash, values)
+        updates.append([values["prev_hash"], prev_hash, values["seq"]])
+    with append_only_bypassed() as cursor:
+        cursor.executemany(f"UPDATE {table} SET prev_hash = %s, hash = %s WHERE seq = %s", updates)
+
+
+def set_head(model, seq, hash_, mac):
+    """Overwrite the log's signed head (or write it again after it was deleted)."""
+    log = model._meta.label_lower
+    with append_only_bypassed() as cursor:
+        cursor.execute(f"DELETE FROM {HEAD_TABLE} WHERE log = %s", [log])
+        cursor.execute(f"INSERT INTO {HEAD_TABLE} (log, seq, hash, mac) VALUES (%s, %s, %s, %s)",
+                       [log, seq, hash_, mac])
+
+
+def put_back_head(model, seq):
+    """Put back the signed head the log had when ``seq`` was its last entry, as if captured then and replayed.
+
+    The MAC is computed here with the key only because the test did not keep the head
+    of that moment; a forger without the key could only have copied it.
+    """
+    hash_ = model.objects.filter(seq=seq).values_list("hash", flat=True).first() if seq else GENESIS_HASH
+    set_head(model, seq, hash_, anchors.sign(model._meta.label_lower, seq, hash_))

@@ -1,6 +1,8 @@
 """SEC-16: the database refuses changes, the ORM refuses changes, and the hash chain exposes any that get through.
 
-Each tamper is one of ``tampering``'s operations; the test's rollback undoes it.
+Each tamper is one of ``tampering``'s operations; the test's rollback undoes it. The
+signed head and the anchor file, which catch what the chain alone cannot (a cut tail,
+a recomputed chain), are tested in test_anchoring.
 """
 import datetime
 import io
@@ -17,7 +19,7 @@ from prevent_hub.audit.models import AccessLog, AppendOnlyError, ChangeLog
 from prevent_hub.audit.services import chain_head, log_access, log_change, verify_chain
 from prevent_hub.audit.testing import tamper
 
-from .tampering import ON_POSTGRESQL, TABLES, delete_row, flip_column, insert_forged_row, swap_rows
+from .tampering import ON_POSTGRESQL, TABLES, delete_row, flip_column, insert_forged_row, put_back_head, swap_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -133,17 +135,17 @@ def test_verify_detects_every_one_of_many_random_tampers(chain):
                 column = rng.choice(columns[model])
                 if column == "seq":
                     # Renumber a row to a free number beyond the head.
-                    tamper(f"UPDATE {TABLES[model]} SET seq = seq + 1000 WHERE seq = %s", [rng.choice(seqs[:-1])])
+                    tamper(f"UPDATE {TABLES[model]} SET seq = seq + 1000 WHERE seq = %s", [rng.choice(seqs)])
                 else:
                     flip_column(model, rng.choice(seqs), column, rng)
             elif operation == "delete":
-                delete_row(model, rng.choice(seqs[:-1]))  # the tail is covered by --expect-head
+                delete_row(model, rng.choice(seqs))  # the last row too: the signed head shows it
             elif operation == "swap":
                 i = rng.randrange(len(seqs) - 1)
                 j = rng.randrange(i + 1, len(seqs))
                 swap_rows(model, seqs[i], seqs[j])
             else:
-                insert_forged_row(model, rng.choice(seqs[:-1]), valid_hash=rng.random() < 0.5)
+                insert_forged_row(model, rng.choice(seqs), valid_hash=rng.random() < 0.5)
             detected += not verify_chain(model).ok
             transaction.set_rollback(True)
     assert detected == tampers
@@ -249,7 +251,7 @@ def test_verify_audit_exits_with_status_1_from_the_command_line(chain, monkeypat
 
 
 def test_expect_head_detects_a_truncated_tail(chain):
-    """Deleting the newest rows leaves a valid chain; only the exported head shows it."""
+    """A cut tail put together with the signed head it once had passes without anchors; an exported head shows it."""
     out = io.StringIO()
     call_command("audit_head", stdout=out)
     heads = json.loads(out.getvalue())
@@ -258,7 +260,9 @@ def test_expect_head_detects_a_truncated_tail(chain):
     call_command("verify_audit", "--log", "change", "--expect-head", head["hash"], stdout=io.StringIO())
 
     delete_row(ChangeLog, head["seq"])
-    assert verify_chain(ChangeLog).ok
+    assert not verify_chain(ChangeLog).ok  # the signed head is still at the deleted row
+    put_back_head(ChangeLog, head["seq"] - 1)
+    assert verify_chain(ChangeLog).ok  # no anchor file in this test
     for expected in (head["hash"], f"{head['seq']}:{head['hash']}"):
         err = io.StringIO()
         with pytest.raises(CommandError):
