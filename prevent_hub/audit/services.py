@@ -4,11 +4,13 @@ Other apps call ``log_change`` and ``log_access`` inside the transaction that do
 the work, so the log entry commits (or rolls back) with it.
 """
 import logging
+import smtplib
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mass_mail
 from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -344,6 +346,42 @@ def describe(name: str, result: VerifyResult) -> str:
     else:
         text += "; no anchor file configured (AUDIT_ANCHOR_FILE)"
     return text
+
+
+def alert_roles_emails() -> list[str]:
+    """Return the email of every active user holding one of AUDIT_ALERT_ROLES in any partnership."""
+    from prevent_hub.accounts.models import Membership
+
+    emails = Membership.objects.filter(role__in=settings.AUDIT_ALERT_ROLES, user__is_active=True).exclude(
+        user__email="").values_list("user__email", flat=True)
+    return sorted(set(emails))
+
+
+def send_alert(failures: dict[str, VerifyResult]) -> list[str]:
+    """Email every holder of AUDIT_ALERT_ROLES that these logs ({name: result}) failed; return who was sent it.
+
+    The message names the log and the problem only: never an entry's content.
+    """
+    lines = "\n".join(f"- {describe(name, result)}" for name, result in failures.items())
+    subject = "Audit log check failed: " + ", ".join(f"{name} log" for name in failures)
+    body = (
+        f"The daily check of the audit logs of the Prevent Partnership Hub at {settings.SITE_URL} failed:\n\n"
+        f"{lines}\n\n"
+        "An entry may have been changed or removed outside the application. Keep the database and the anchor "
+        "file as they are, run manage.py verify_audit on the server and follow docs/architecture.md, "
+        "\"Audit logs\".\n"
+    )
+    recipients = alert_roles_emails()
+    if not recipients:
+        security_log.error("Nobody holds any of AUDIT_ALERT_ROLES (%s) to alert.",
+                           ", ".join(settings.AUDIT_ALERT_ROLES))
+        return []
+    try:
+        send_mass_mail([(subject, body, None, [email]) for email in recipients])
+    except (OSError, smtplib.SMTPException) as error:
+        security_log.error("The audit alert could not be emailed (%s).", type(error).__name__)
+        return []
+    return recipients
 
 
 def chain_head(model) -> dict:

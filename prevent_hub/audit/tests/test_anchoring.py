@@ -27,6 +27,10 @@ from prevent_hub.audit.chain import GENESIS_HASH, row_hash
 from prevent_hub.audit.models import AccessLog, ChainHead, ChangeLog
 from prevent_hub.audit.services import chain_head, log_access, log_change, verify_chain
 from prevent_hub.audit.testing import append_only_bypassed, tamper
+from prevent_hub.core.roles import Role
+from prevent_hub.core.testing.factories import PartnershipFactory
+from prevent_hub.core.testing.matrix import user_with
+from prevent_hub.core.testing.smtp import body_of
 
 from .tampering import (
     HEAD_TABLE,
@@ -504,3 +508,61 @@ def test_a_forged_or_garbled_anchor_fails(anchored, anchor_file):
         file.write("{not json\n")
     passed, _, err = verify_audit()
     assert not passed and f"Line 4 of the anchor file {anchor_file} is not an anchor." in err
+
+
+# The daily task -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def alert_roles():
+    """Who holds the alert roles (and who does not) across two partnerships; returns the expected recipients."""
+    a, b = PartnershipFactory(slug="alpha-a"), PartnershipFactory(slug="bravo-b")
+    auditor = user_with(Role.AUDITOR, a, email="auditor@example.test")
+    admin = user_with(Role.SYSTEM_ADMIN, b, email="sysadmin@example.test")
+    both = user_with(Role.AUDITOR, b, email="both@example.test")
+    both.memberships.create(partnership=a, role=Role.SYSTEM_ADMIN)  # one email all the same
+    user_with(Role.COORDINATOR, a, email="coordinator@example.test")
+    user_with(Role.AUDITOR, a, email="left@example.test", is_active=False)
+    return sorted([auditor.email, admin.email, both.email])
+
+
+def test_audit_daily_anchors_both_logs_and_sends_nothing_when_they_verify(anchored, anchor_file, smtp_server,
+                                                                         alert_roles):
+    out = io.StringIO()
+    call_command("audit_daily", stdout=out, stderr=io.StringIO())
+    assert "change log: " in out.getvalue() and "access log: " in out.getvalue()
+    assert len(anchor_file.read_text().splitlines()) == 4
+    assert smtp_server.messages == []
+
+
+def test_audit_daily_alerts_the_alert_roles_when_a_log_fails(anchored, anchor_file, smtp_server, alert_roles,
+                                                             caplog, settings):
+    seqs = seqs_of(ChangeLog)
+    text = ChangeLog.objects.get(seq=seqs[-1]).object_repr
+    delete_row(ChangeLog, seqs[-1])
+    security = logging.getLogger("prevent_hub.security")
+    security.addHandler(caplog.handler)
+    err = io.StringIO()
+    try:
+        with pytest.raises(CommandError) as raised:
+            call_command("audit_daily", stdout=io.StringIO(), stderr=err)
+    finally:
+        security.removeHandler(caplog.handler)
+    assert raised.value.returncode == 1
+    problem = (f"change log: FAILED at seq {seqs[-1]}: the log ends at seq {seqs[-2]}, but its signed head is at "
+               f"seq {seqs[-1]}: entries were removed from the end")
+    assert problem in err.getvalue() and "Alert emailed to 3 holder(s) of auditor, system_admin." in err.getvalue()
+    assert f"Daily audit check: {problem}" in caplog.text
+
+    messages = smtp_server.messages
+    assert sorted(message["X-Envelope-To"] for message in messages) == alert_roles
+    for message in messages:
+        assert message["Subject"] == "Audit log check failed: change log"
+        body = body_of(message)
+        assert problem in body and settings.SITE_URL in body
+        assert "access log" not in body and text not in body  # the failing log only, and no entry's content
+        assert "manage.py verify_audit" in body
+
+    # Only the log that verified was anchored.
+    lines = [json.loads(line) for line in anchor_file.read_text().splitlines()]
+    assert [line["log"] for line in lines[2:]] == ["audit.accesslog"]

@@ -1,7 +1,8 @@
 """Append each audit log's signed head to AUDIT_ANCHOR_FILE: ``manage.py anchor_audit [--log change|access]``.
 
 A log is anchored only when it verifies (hash chain, signed head, earlier anchors); if
-any does not, nothing is written and the command exits with status 1.
+any does not, nothing is written and the command exits with status 1. ``audit_daily``
+runs the same check and anchoring every day and alerts when it fails.
 
 ``--resign-head`` is for after an incident has been investigated: it signs each log's
 head afresh at its last entry when the rows themselves chain (docs/architecture.md,
