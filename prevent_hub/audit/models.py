@@ -165,10 +165,16 @@ class HashChainedEntry(models.Model):
         moved = ChainHead.objects.using(using).filter(
             log=log, seq=old[0], hash=old[1], mac__in=anchors.macs(log, *old)
         ).update(seq=new[0], hash=new[1], mac=anchors.sign(log, *new))
-        if not moved:
+        if not moved:  # rare: worth a second query to say why
+            head = ChainHead.objects.using(using).filter(log=log).values_list("seq", "hash").first()
+            if head is None:
+                why = "it is missing"
+            elif tuple(head) != tuple(old):
+                why = f"it is at seq {head[0]}, not on the last entry (seq {old[0]})"
+            else:
+                why = "its signature does not verify under AUDIT_ANCHOR_KEYS"
             security_log.error(
-                "The signed head of %s is not at its last entry (seq %s), so it was not moved to seq %s. "
-                "Run manage.py verify_audit.", log, old[0], new[0],
+                "The signed head of %s was not moved to seq %s: %s. Run manage.py verify_audit.", log, new[0], why
             )
 
     def _normalise(self):

@@ -292,7 +292,7 @@ def _head_problem(log: str, head, end: int, last_hash: str) -> tuple[int | None,
                          "entries were removed from the end")
     if seq < end:
         return seq + 1, (f"the log runs on past its signed head at seq {seq} to seq {end}: "
-                         "entries were added outside the application")
+                         "entries were added outside the application, or by a server with other AUDIT_ANCHOR_KEYS")
     if hash_ != (last_hash or GENESIS_HASH):
         return seq or None, (f"entry {seq} does not have the signed head's hash: "
                              "the log was rewritten and its hashes recomputed")

@@ -385,10 +385,29 @@ def test_an_append_after_a_cut_leaves_the_head_where_it_was_and_says_so(chain, o
     finally:
         security.removeHandler(caplog.handler)
     assert head_of(model)[0] == seqs[-1]
-    assert f"The signed head of {model._meta.label_lower} is not at its last entry" in caplog.text
+    label = model._meta.label_lower
+    assert f"The signed head of {label} was not moved to seq {seqs[-2]}: it is at seq {seqs[-1]}, not on the last " \
+           f"entry (seq {seqs[-3]})" in caplog.text
     # The log has grown back to its length, yet still fails.
     result = verify_chain(model)
     assert not result.ok and result.last_seq == seqs[-1] and "signed head's hash" in result.problem
+
+
+def test_an_append_under_other_keys_leaves_the_head_and_says_why(chain, organisation, caplog, settings):
+    """A server configured with other AUDIT_ANCHOR_KEYS cannot move the head: both the log and the check say so."""
+    keys = settings.AUDIT_ANCHOR_KEYS
+    settings.AUDIT_ANCHOR_KEYS = ["another-audit-anchor-key-of-more-than-32-characters"]
+    security = logging.getLogger("prevent_hub.security")
+    security.addHandler(caplog.handler)
+    try:
+        entry = log_change(actor=None, instance=organisation, action="update", before={}, after={})
+    finally:
+        security.removeHandler(caplog.handler)
+    assert "its signature does not verify under AUDIT_ANCHOR_KEYS" in caplog.text
+    settings.AUDIT_ANCHOR_KEYS = keys
+    result = verify_chain(ChangeLog)
+    assert not result.ok and result.first_bad_seq == entry.seq
+    assert "or by a server with other AUDIT_ANCHOR_KEYS" in result.problem
 
 
 def test_the_database_refuses_to_delete_a_signed_head(chain):
