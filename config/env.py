@@ -58,6 +58,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "prevent-hub@localhost
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 CACHE_URL = os.environ.get("CACHE_URL", "")
 FIELD_ENCRYPTION_KEYS = get_list("FIELD_ENCRYPTION_KEYS")
+AUDIT_ANCHOR_KEYS = get_list("AUDIT_ANCHOR_KEYS")
+AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE", "")
 STATS_SUPPRESSION_THRESHOLD = get_int("STATS_SUPPRESSION_THRESHOLD", 5)
 # Set only by manage.py bench and loadtest for the server they start (issue 10); never in a deployment.
 BENCH_BASELINE = get_bool("BENCH_BASELINE", False)

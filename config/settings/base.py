@@ -18,6 +18,15 @@ FIELD_ENCRYPTION_KEYS = env.FIELD_ENCRYPTION_KEYS or [
     base64.urlsafe_b64encode(hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()).decode()]
 ALLOWED_HOSTS = env.ALLOWED_HOSTS or ["127.0.0.1", "localhost"]
 
+# The audit logs' signed heads and anchors (audit.anchors; docs/architecture.md, "Audit logs").
+# Keys newest first: the first signs, all verify. Without any in the environment a key is derived
+# from SECRET_KEY with its own salt, which production refuses (production.py).
+AUDIT_ANCHOR_KEYS = env.AUDIT_ANCHOR_KEYS or [hashlib.sha256(f"audit-anchor:{SECRET_KEY}".encode()).hexdigest()]
+# The append-only file of signed heads; production names one explicitly, off the database's storage.
+AUDIT_ANCHOR_FILE = Path(env.AUDIT_ANCHOR_FILE) if env.AUDIT_ANCHOR_FILE else BASE_DIR / "var" / "audit-anchors.jsonl"
+# Everyone holding one of these roles (core.roles.Role) in any partnership is emailed when audit_daily fails.
+AUDIT_ALERT_ROLES = ["auditor", "system_admin"]
+
 INSTALLED_APPS = [
     # Our apps first so their templates override allauth's.
     "prevent_hub.core",

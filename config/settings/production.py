@@ -1,4 +1,6 @@
 """Production settings: secrets and hosts must come from the environment."""
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
@@ -12,6 +14,15 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
 FIELD_ENCRYPTION_KEYS = env.FIELD_ENCRYPTION_KEYS
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is required in production (Fernet keys, newest first).")
+AUDIT_ANCHOR_KEYS = env.AUDIT_ANCHOR_KEYS
+if not AUDIT_ANCHOR_KEYS:
+    raise ImproperlyConfigured("AUDIT_ANCHOR_KEYS is required in production (secrets for audit heads, newest first).")
+if any(len(key) < 32 or key == SECRET_KEY for key in AUDIT_ANCHOR_KEYS):
+    raise ImproperlyConfigured("Each AUDIT_ANCHOR_KEYS entry must be a secret of 32+ characters, not SECRET_KEY.")
+if not env.AUDIT_ANCHOR_FILE or not Path(env.AUDIT_ANCHOR_FILE).is_absolute():
+    raise ImproperlyConfigured(
+        "AUDIT_ANCHOR_FILE is required in production: an absolute path on storage the database cannot reach.")
+AUDIT_ANCHOR_FILE = Path(env.AUDIT_ANCHOR_FILE)
 ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required in production.")

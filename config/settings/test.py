@@ -8,3 +8,6 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Static files are served from the apps' folders; there is no collectstatic output in tests.
 WHITENOISE_AUTOREFRESH = True
+# No anchor file unless a test names one under its tmp_path: an anchor outlives the test's
+# rolled-back rows, so a shared file would fail every later test's verification.
+AUDIT_ANCHOR_FILE = None

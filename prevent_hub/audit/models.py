@@ -3,7 +3,8 @@
 Append-only is enforced three times over: here (``save()`` only inserts, ``delete()``
 and the queryset's bulk writes raise), in the database (triggers from migration 0002
 refuse UPDATE, DELETE and, on PostgreSQL, TRUNCATE), and after the fact by the hash
-chain, which ``manage.py verify_audit`` checks.
+chain, which ``manage.py verify_audit`` checks against each log's signed head
+(``ChainHead``) and the anchors kept outside the database (see ``anchors``).
 
 Why both models are ``managed = False``
 ---------------------------------------
@@ -11,8 +12,9 @@ Migration 0001 creates the tables as ordinary managed models; migration 0002 the
 marks them unmanaged and installs the triggers. Django's ``flush`` (run between
 transactional tests, and by ``manage.py flush``) only empties managed tables, so it
 never tries to delete log rows, which the triggers would refuse. The price: the logs
-survive a flush and keep growing across transactional tests, which is why the chain
-keeps no separate "head" row: each append reads the last row of the log itself.
+survive a flush and keep growing across transactional tests, which is why each append
+reads the last row of the log itself, and why ``ChainHead`` (the signed head, moved by
+every append) is unmanaged too: flushed alone, it would no longer match its log.
 
 Because the models are unmanaged, ``makemigrations`` still records field changes but
 ``migrate`` applies none of them. Any schema change to these tables needs a
@@ -20,6 +22,7 @@ hand-written migration (``RunSQL`` for each database vendor); on SQLite a table 
 also drops the triggers, which must then be created again.
 """
 import datetime
+import logging
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -27,7 +30,10 @@ from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import anchors
 from .chain import GENESIS_HASH, clean_text, json_safe, row_hash
+
+security_log = logging.getLogger("prevent_hub.security")
 
 
 class AppendOnlyError(Exception):
@@ -74,11 +80,13 @@ class HashChainedEntry(models.Model):
         with transaction.atomic(using=using, savepoint=False):
             self._lock_chain(using)
             last = model.objects.using(using).order_by("-seq").values_list("seq", "hash").first()
-            self.seq, self.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+            last_seq, self.prev_hash = last if last else (0, GENESIS_HASH)
+            self.seq = last_seq + 1
             self.timestamp = timezone.now()
             self._normalise()
             self.hash = row_hash(self.prev_hash, self.hashed_values())
             super().save(force_insert=True, using=using)
+            model._move_head(using, (last_seq, self.prev_hash), (self.seq, self.hash))
 
     save.alters_data = True
 
@@ -119,7 +127,11 @@ class HashChainedEntry(models.Model):
                     prev_hash = row_hash(prev_hash, values)
                     yield tuple(values[name] for name in names) + (prev_hash,)
 
-            return copy_insert(cls, columns, chained(), using=using, progress=progress)
+            start = (seq, prev_hash)
+            count = copy_insert(cls, columns, chained(), using=using, progress=progress)
+            if count:  # once per call: the head moves from where the load began to its last row
+                cls._move_head(using, start, (seq, prev_hash))
+            return count
 
     @classmethod
     def hashed_fields(cls) -> list:
@@ -139,6 +151,31 @@ class HashChainedEntry(models.Model):
         # (config.env), so this transaction already holds the database's write lock.
         # Elsewhere the unique ``seq`` turns a lost race into an IntegrityError
         # rather than a fork in the chain.
+
+    @classmethod
+    def _move_head(cls, using, old: tuple[int, str], new: tuple[int, str]) -> None:
+        """Move the signed head from ``old`` to ``new`` (seq, hash) in one UPDATE, if it is still at ``old``.
+
+        A head that is missing, badly signed or not at the log's last row means the log
+        was changed past the application. It is then left as it is, so ``verify_audit``
+        keeps reporting the change rather than the next append covering it up; the entry
+        itself is still written, as an audit record must not be lost.
+        """
+        log = cls._meta.label_lower
+        moved = ChainHead.objects.using(using).filter(
+            log=log, seq=old[0], hash=old[1], mac__in=anchors.macs(log, *old)
+        ).update(seq=new[0], hash=new[1], mac=anchors.sign(log, *new))
+        if not moved:  # rare: worth a second query to say why
+            head = ChainHead.objects.using(using).filter(log=log).values_list("seq", "hash").first()
+            if head is None:
+                why = "it is missing"
+            elif tuple(head) != tuple(old):
+                why = f"it is at seq {head[0]}, not on the last entry (seq {old[0]})"
+            else:
+                why = "its signature does not verify under AUDIT_ANCHOR_KEYS"
+            security_log.error(
+                "The signed head of %s was not moved to seq %s: %s. Run manage.py verify_audit.", log, new[0], why
+            )
 
     def _normalise(self):
         """Bring every value into the form the database will hand back, so the hash survives a round trip."""
@@ -269,3 +306,25 @@ class AccessLog(HashChainedEntry):
 
     def __str__(self):
         return f"#{self.seq} {self.event} {self.target_repr}"
+
+
+class ChainHead(models.Model):
+    """The signed head of one log: its last seq and hash, and their HMAC under AUDIT_ANCHOR_KEYS (audit.anchors).
+
+    One row per log, created by migration 0003 and moved by every append in the append's
+    transaction. An empty log's head is at seq 0 with the genesis hash. Unmanaged like
+    the logs (see the module docstring); the database refuses to delete a row.
+    """
+
+    log = models.CharField(_("log"), max_length=100, primary_key=True)  # the log model's label
+    seq = models.BigIntegerField(_("sequence number"))
+    hash = models.CharField(_("hash"), max_length=64)
+    mac = models.CharField(_("signature"), max_length=64)
+
+    class Meta:
+        verbose_name = _("signed chain head")
+        default_permissions = ()
+        managed = False  # see the module docstring
+
+    def __str__(self):
+        return f"{self.log} at #{self.seq}"

@@ -6,12 +6,12 @@ from contextlib import contextmanager
 
 from django.db import connections, transaction
 
-from .models import AccessLog, ChangeLog
+from .models import AccessLog, ChainHead, ChangeLog
 
 
 @contextmanager
 def append_only_bypassed(using="default"):
-    """Yield a cursor that may UPDATE, DELETE and INSERT audit rows freely, inside one atomic block.
+    """Yield a cursor that may UPDATE, DELETE and INSERT audit rows and signed heads freely, inside one atomic block.
 
     On PostgreSQL the tables' triggers are disabled with ``ALTER TABLE ... DISABLE
     TRIGGER USER`` and enabled again on the way out; on SQLite they are dropped and
@@ -19,7 +19,7 @@ def append_only_bypassed(using="default"):
     test's transaction) means that if anything fails, nothing stays switched off.
     """
     connection = connections[using]
-    tables = [ChangeLog._meta.db_table, AccessLog._meta.db_table]
+    tables = [ChangeLog._meta.db_table, AccessLog._meta.db_table, ChainHead._meta.db_table]
     quote = connection.ops.quote_name
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -30,7 +30,7 @@ def append_only_bypassed(using="default"):
                 cursor.execute(f"ALTER TABLE {quote(table)} ENABLE TRIGGER USER")
         elif connection.vendor == "sqlite":
             cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s)", tables
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s, %s)", tables
             )
             triggers = cursor.fetchall()
             for name, _definition in triggers:
@@ -43,7 +43,7 @@ def append_only_bypassed(using="default"):
 
 
 def tamper(sql, params=(), *, using="default") -> int:
-    """Run one raw SQL statement against the audit tables with their append-only triggers bypassed.
+    """Run one raw SQL statement against the audit tables (signed heads too) with their triggers bypassed.
 
     Returns the number of rows affected. With no ``params`` the SQL is sent as it is
     (a literal ``%`` needs no doubling).

@@ -185,7 +185,8 @@ def production_secret_key() -> str:
     """This process's SECRET_KEY if production would accept it; otherwise a new one for this run.
 
     Sessions are opened under the server's own settings (``serverside``), so any key works;
-    encrypted case data does not depend on it, because FIELD_ENCRYPTION_KEYS is passed on.
+    encrypted case data and the audit logs' signed heads do not depend on it, because
+    FIELD_ENCRYPTION_KEYS and AUDIT_ANCHOR_KEYS are passed on.
     """
     key = settings.SECRET_KEY
     if len(key) >= 50 and not key.startswith("insecure"):
@@ -201,6 +202,10 @@ def server_environment(database: dict) -> dict[str, str]:
         "DATABASE_URL": database_url(database),
         "SECRET_KEY": production_secret_key(),
         "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+        # The server's appends move the signed heads, which must verify here afterwards.
+        "AUDIT_ANCHOR_KEYS": ",".join(settings.AUDIT_ANCHOR_KEYS),
+        # Production insists on an anchor file; the server never reads or writes one.
+        "AUDIT_ANCHOR_FILE": str(settings.AUDIT_ANCHOR_FILE or os.devnull),
         "ALLOWED_HOSTS": f"{HOST},localhost",
         "BENCH_BASELINE": "1",
         "PYTHONUNBUFFERED": "1",

@@ -1,8 +1,8 @@
 """SEC-16: the database refuses changes, the ORM refuses changes, and the hash chain exposes any that get through.
 
-Each tamper runs raw SQL through ``prevent_hub.audit.testing.tamper`` (or its
-``append_only_bypassed`` cursor for several statements), which bypasses the
-append-only triggers inside the test's transaction; the test's rollback undoes it.
+Each tamper is one of ``tampering``'s operations; the test's rollback undoes it. The
+signed head and the anchor file, which catch what the chain alone cannot (a cut tail,
+a recomputed chain), are tested in test_anchoring.
 """
 import datetime
 import io
@@ -14,136 +14,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
 
-from prevent_hub.audit.chain import row_hash
 from prevent_hub.audit.management.commands.verify_audit import Command as VerifyCommand
 from prevent_hub.audit.models import AccessLog, AppendOnlyError, ChangeLog
 from prevent_hub.audit.services import chain_head, log_access, log_change, verify_chain
-from prevent_hub.audit.testing import append_only_bypassed, tamper
+from prevent_hub.audit.testing import tamper
+
+from .tampering import ON_POSTGRESQL, TABLES, delete_row, flip_column, insert_forged_row, put_back_head, swap_rows
 
 pytestmark = pytest.mark.django_db
-
-TABLES = {ChangeLog: "audit_changelog", AccessLog: "audit_accesslog"}
-ON_POSTGRESQL = connection.vendor == "postgresql"
-
-
-@pytest.fixture
-def chain(organisation, user):
-    """Twelve change entries and six access entries written by this test (seqs returned)."""
-    changes = [
-        log_change(
-            actor=user if i % 2 else None,
-            instance=organisation,
-            action="update",
-            before={"name": f"Name {i}", "notes": ["ünïcode", {"n": i}]},
-            after={"name": f"Name {i + 1}", "notes": ["ünïcode", {"n": i + 1}]},
-        ).seq
-        for i in range(12)
-    ]
-    accesses = [
-        log_access(actor=user, event="consultation", target=organisation, sections=["name"], purpose=f"Review {i}").seq
-        for i in range(6)
-    ]
-    assert verify_chain(ChangeLog).ok and verify_chain(AccessLog).ok
-    return {ChangeLog: changes, AccessLog: accesses}
-
-
-def jsonb(placeholder="%s"):
-    return f"CAST({placeholder} AS jsonb)" if ON_POSTGRESQL else placeholder
-
-
-def flip(text: str, position: int) -> str:
-    """Change one character of ``text`` (a single flipped bit in its first byte where possible)."""
-    char = text[position]
-    new = chr(ord(char) ^ 1)
-    if not new.isprintable():
-        new = "x" if char != "x" else "y"
-    return text[:position] + new + text[position + 1 :]
-
-
-def mutate_json(value, rng):
-    """Return a copy of a JSON value with one character of one string (or one number) changed."""
-    if isinstance(value, str):
-        return flip(value, rng.randrange(len(value))) if value else "x"
-    if isinstance(value, bool) or value is None:
-        return {"forged": True}
-    if isinstance(value, int):
-        return value + 1
-    if isinstance(value, list):
-        if not value:
-            return ["forged"]
-        i = rng.randrange(len(value))
-        return value[:i] + [mutate_json(value[i], rng)] + value[i + 1 :]
-    if not value:
-        return {"forged": True}
-    key = rng.choice(sorted(value))
-    return {**value, key: mutate_json(value[key], rng)}
-
-
-# Tampering operations -------------------------------------------------------
-
-
-def flip_column(model, seq, column, rng=random):
-    """Flip one character (or unit) of one column of one row; return the expected problem."""
-    table = TABLES[model]
-    value = model.objects.filter(seq=seq).values_list(column, flat=True).get()
-    if isinstance(value, datetime.datetime):
-        new = connection.ops.adapt_datetimefield_value(value + datetime.timedelta(microseconds=1))
-        tamper(f"UPDATE {table} SET {column} = %s WHERE seq = %s", [new, seq])
-        return "hash mismatch"
-    if column in ("before", "after", "sections"):
-        new = mutate_json(value, rng)
-        tamper(f"UPDATE {table} SET {column} = {jsonb()} WHERE seq = %s", [json.dumps(new), seq])
-        return "hash mismatch"
-    if isinstance(value, int) or value is None:
-        new = (value or 0) + 1
-        tamper(f"UPDATE {table} SET {column} = %s WHERE seq = %s", [new, seq])
-        return "hash mismatch"
-    new = flip(value, rng.randrange(len(value))) if value else "x"
-    tamper(f"UPDATE {table} SET {column} = %s WHERE seq = %s", [new, seq])
-    return "broken link" if column == "prev_hash" else "hash mismatch"
-
-
-def delete_row(model, seq):
-    tamper(f"DELETE FROM {TABLES[model]} WHERE seq = %s", [seq])
-
-
-def swap_rows(model, seq_a, seq_b):
-    """Swap two rows' positions in the chain (their sequence numbers)."""
-    table = TABLES[model]
-    with append_only_bypassed() as cursor:
-        cursor.execute(f"UPDATE {table} SET seq = %s WHERE seq = %s", [-1, seq_a])
-        cursor.execute(f"UPDATE {table} SET seq = %s WHERE seq = %s", [seq_a, seq_b])
-        cursor.execute(f"UPDATE {table} SET seq = %s WHERE seq = %s", [seq_b, -1])
-
-
-def insert_forged_row(model, after_seq, *, valid_hash: bool):
-    """Insert a copy of row ``after_seq`` (with altered text) right after it, renumbering the rows behind it.
-
-    With ``valid_hash`` the forger links the new row to its predecessor and computes its
-    hash correctly; the chain still breaks at the row that follows.
-    """
-    table = TABLES[model]
-    names = [field.attname for field in model.hashed_fields()]
-    columns = ", ".join(names + ["hash"])
-    source = model.objects.values(*names, "hash").get(seq=after_seq)
-    text_column = "object_repr" if model is ChangeLog else "target_repr"
-    forged = {
-        **source,
-        "seq": after_seq + 1,
-        "prev_hash": source["hash"],
-        text_column: source[text_column] + " (forged)",
-    }
-    forged_hash = row_hash(forged["prev_hash"], {n: forged[n] for n in names}) if valid_hash else "f" * 64
-    # Placeholders for seq, the text and prev_hash, in the order ``names`` lists them.
-    selects = ", ".join("%s" if n in ("seq", text_column, "prev_hash") else n for n in names)
-    with append_only_bypassed() as cursor:
-        cursor.execute(f"UPDATE {table} SET seq = seq + 1000000 WHERE seq > %s", [after_seq])
-        cursor.execute(f"UPDATE {table} SET seq = seq - 999999 WHERE seq > %s", [1000000])
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {selects}, %s FROM {table} WHERE seq = %s",
-            [forged["seq"], forged[text_column], forged["prev_hash"], forged_hash, after_seq],
-        )
-    return forged
 
 
 # Detection ----------------------------------------------------------------
@@ -257,17 +135,17 @@ def test_verify_detects_every_one_of_many_random_tampers(chain):
                 column = rng.choice(columns[model])
                 if column == "seq":
                     # Renumber a row to a free number beyond the head.
-                    tamper(f"UPDATE {TABLES[model]} SET seq = seq + 1000 WHERE seq = %s", [rng.choice(seqs[:-1])])
+                    tamper(f"UPDATE {TABLES[model]} SET seq = seq + 1000 WHERE seq = %s", [rng.choice(seqs)])
                 else:
                     flip_column(model, rng.choice(seqs), column, rng)
             elif operation == "delete":
-                delete_row(model, rng.choice(seqs[:-1]))  # the tail is covered by --expect-head
+                delete_row(model, rng.choice(seqs))  # the last row too: the signed head shows it
             elif operation == "swap":
                 i = rng.randrange(len(seqs) - 1)
                 j = rng.randrange(i + 1, len(seqs))
                 swap_rows(model, seqs[i], seqs[j])
             else:
-                insert_forged_row(model, rng.choice(seqs[:-1]), valid_hash=rng.random() < 0.5)
+                insert_forged_row(model, rng.choice(seqs), valid_hash=rng.random() < 0.5)
             detected += not verify_chain(model).ok
             transaction.set_rollback(True)
     assert detected == tampers
@@ -373,7 +251,7 @@ def test_verify_audit_exits_with_status_1_from_the_command_line(chain, monkeypat
 
 
 def test_expect_head_detects_a_truncated_tail(chain):
-    """Deleting the newest rows leaves a valid chain; only the exported head shows it."""
+    """A cut tail put together with the signed head it once had passes without anchors; an exported head shows it."""
     out = io.StringIO()
     call_command("audit_head", stdout=out)
     heads = json.loads(out.getvalue())
@@ -382,7 +260,9 @@ def test_expect_head_detects_a_truncated_tail(chain):
     call_command("verify_audit", "--log", "change", "--expect-head", head["hash"], stdout=io.StringIO())
 
     delete_row(ChangeLog, head["seq"])
-    assert verify_chain(ChangeLog).ok
+    assert not verify_chain(ChangeLog).ok  # the signed head is still at the deleted row
+    put_back_head(ChangeLog, head["seq"] - 1)
+    assert verify_chain(ChangeLog).ok  # no anchor file in this test
     for expected in (head["hash"], f"{head['seq']}:{head['hash']}"):
         err = io.StringIO()
         with pytest.raises(CommandError):

@@ -3,10 +3,12 @@
 These tests commit, so their rows stay in the (unmanaged, never flushed) log tables
 for the rest of the session. They must never tamper with the logs.
 """
+import io
 import threading
 import time
 
 import pytest
+from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
 
 from prevent_hub.audit.models import AccessLog, ChangeLog
@@ -108,3 +110,52 @@ def test_concurrent_appends_give_an_unbroken_chain(organisation):
     result = verify_chain(ChangeLog)
     assert result.ok, result
     assert result.last_seq == start + total
+
+
+def _verify_waiting_for_the_lock(model):
+    """``verify_chain``, waiting like ``_append_waiting_for_the_lock`` while an append holds SQLite's lock."""
+    while True:
+        try:
+            return verify_chain(model)
+        except OperationalError as error:
+            if connection.vendor != "sqlite" or "locked" not in str(error):
+                raise
+            time.sleep(0.001)
+
+
+def test_appends_committed_during_a_check_neither_fail_it_nor_go_unchecked(organisation, settings, tmp_path):
+    """The rows, the signed head and the anchors are read in one snapshot, so appends meanwhile are no alarm."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchors.jsonl"
+    call_command("anchor_audit", stdout=io.StringIO())
+    stop, errors, appended = threading.Event(), [], []
+
+    def append_until_stopped():
+        try:
+            while not stop.is_set():
+                _append_waiting_for_the_lock(organisation, "during the check", len(appended))
+                appended.append(1)
+        except Exception as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def appends_go_on(count):
+        while len(appended) < count and thread.is_alive():
+            time.sleep(0.001)
+
+    thread = threading.Thread(target=append_until_stopped)
+    thread.start()
+    results = []
+    try:
+        for _ in range(25):
+            appends_go_on(len(appended) + 1)  # on SQLite a check holds the lock: let an append in between
+            results.append(_verify_waiting_for_the_lock(ChangeLog))
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert [result for result in results if not result.ok] == []
+    assert len({result.last_seq for result in results}) > 1  # the log did grow while it was checked
+    call_command("anchor_audit", stdout=io.StringIO())
+    final = verify_chain(ChangeLog)
+    assert final.ok and final.anchors_checked == 2

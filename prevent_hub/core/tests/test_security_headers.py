@@ -58,13 +58,22 @@ def test_production_settings_are_hardened(monkeypatch):
     import importlib
     import sys
 
+    from config.settings import base
+
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
     monkeypatch.setenv("ALLOWED_HOSTS", "hub.example.org")
     monkeypatch.setenv("FIELD_ENCRYPTION_KEYS", "aGVyZS1pcy1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzLSE=")
-    monkeypatch.setattr("config.env.FIELD_ENCRYPTION_KEYS", ["aGVyZS1pcy1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzLSE="])
+    # production.py reads the config.env that ``from .base import *`` hands it, which is not
+    # config.env any more once a test has imported that afresh.
+    for env in {sys.modules["config.env"], base.env}:
+        monkeypatch.setattr(env, "FIELD_ENCRYPTION_KEYS", ["aGVyZS1pcy1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzLSE="])
+        monkeypatch.setattr(env, "AUDIT_ANCHOR_KEYS", ["y" * 64, "z" * 32])
+        monkeypatch.setattr(env, "AUDIT_ANCHOR_FILE", "/srv/anchors/audit-anchors.jsonl")
     sys.modules.pop("config.settings.production", None)
     production = importlib.import_module("config.settings.production")
     assert production.DEBUG is False
+    assert production.AUDIT_ANCHOR_KEYS == ["y" * 64, "z" * 32]
+    assert str(production.AUDIT_ANCHOR_FILE) == "/srv/anchors/audit-anchors.jsonl"
     assert production.SESSION_COOKIE_SECURE and production.CSRF_COOKIE_SECURE
     assert production.SESSION_COOKIE_NAME.startswith("__Host-")
     assert production.SECURE_HSTS_SECONDS >= 31536000 and production.SECURE_HSTS_INCLUDE_SUBDOMAINS
@@ -88,6 +97,39 @@ def test_production_settings_refuse_a_missing_or_weak_secret(monkeypatch):
             importlib.import_module("config.settings.production")
     sys.modules.pop("config.env", None)
     importlib.import_module("config.env")
+
+
+@pytest.mark.parametrize(
+    ("keys", "path"),
+    [
+        ([], "/srv/anchors/audit-anchors.jsonl"),  # no anchor key
+        (["too short"], "/srv/anchors/audit-anchors.jsonl"),
+        (["x" * 64], "/srv/anchors/audit-anchors.jsonl"),  # the SECRET_KEY itself
+        (["y" * 64], ""),  # no anchor file
+        (["y" * 64], "var/audit-anchors.jsonl"),  # relative to wherever the server starts
+    ],
+    ids=["no-key", "short-key", "secret-key", "no-file", "relative-file"],
+)
+def test_production_settings_refuse_audit_anchoring_without_its_own_key_and_file(monkeypatch, keys, path):
+    import importlib
+    import sys
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.settings import base
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("ALLOWED_HOSTS", "hub.example.org")
+    # production.py reads the config.env that ``from .base import *`` hands it, which is not
+    # config.env any more once a test has imported that afresh.
+    for env in {sys.modules["config.env"], base.env}:
+        monkeypatch.setattr(env, "FIELD_ENCRYPTION_KEYS", ["aGVyZS1pcy1hLXRlc3Qta2V5LW9mLTMyLWJ5dGVzLSE="])
+        monkeypatch.setattr(env, "AUDIT_ANCHOR_KEYS", keys)
+        monkeypatch.setattr(env, "AUDIT_ANCHOR_FILE", path)
+    sys.modules.pop("config.settings.production", None)
+    with pytest.raises(ImproperlyConfigured, match="AUDIT_ANCHOR"):
+        importlib.import_module("config.settings.production")
+    sys.modules.pop("config.settings.production", None)
 
 
 @override_settings(DEBUG=False)

@@ -130,9 +130,11 @@ def test_production_refuses_the_development_key_so_the_server_gets_its_own(setti
     settings.SECRET_KEY = "x" * 60
     assert benchmark.production_secret_key() == "x" * 60
     settings.FIELD_ENCRYPTION_KEYS = ["new", "old"]
+    settings.AUDIT_ANCHOR_KEYS = ["new-anchor", "old-anchor"]
     env = benchmark.server_environment({"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/x.sqlite3"})
     assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
     assert env["FIELD_ENCRYPTION_KEYS"] == "new,old" and env["BENCH_BASELINE"] == "1"
+    assert env["AUDIT_ANCHOR_KEYS"] == "new-anchor,old-anchor" and env["AUDIT_ANCHOR_FILE"]
 
 
 def test_the_proxy_header_is_named_as_a_proxy_sends_it():

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from prevent_hub.audit.models import AccessLog
+from prevent_hub.audit.services import verify_chain
 from prevent_hub.channel.demo import load_channel_demo
 from prevent_hub.core.roles import Role
 from prevent_hub.core.testing.factories import PartnershipFactory
@@ -96,3 +97,6 @@ def test_load_test_logs_exactly_one_consultation_per_case_read(warwickshire, tmp
     # The command's own checks agree (all but the latency one, which depends on the machine).
     assert all(passed for label, passed in outcome.checks() if not label.startswith("p95")), outcome.checks()
     assert Session.objects.count() == 0
+    # The server signed the access log's head with this process's AUDIT_ANCHOR_KEYS as it appended.
+    result = verify_chain(AccessLog)
+    assert result.ok and result.last_seq == AccessLog.objects.order_by("-seq").values_list("seq", flat=True)[0], result

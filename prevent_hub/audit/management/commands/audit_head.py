@@ -1,6 +1,7 @@
 """Print the head (last seq and hash) of each audit log as JSON, for export to a separate store.
 
-Run daily and keep the output somewhere the application cannot write to; later,
+``audit_daily`` already keeps signed heads in AUDIT_ANCHOR_FILE, which ``verify_audit``
+checks by itself. This is for keeping a head in yet another place: later,
 ``verify_audit --log change --expect-head SEQ:HASH`` proves nothing up to that entry
 was rewritten or cut off.
 """

@@ -1,14 +1,19 @@
-"""Check the audit logs' hash chains: ``manage.py verify_audit [--log change|access] [--expect-head HASH]``."""
+"""Check the audit logs: ``manage.py verify_audit [--log change|access] [--expect-head [SEQ:]HASH]``.
+
+Each log's hash chain, its signed head and every anchor in AUDIT_ANCHOR_FILE
+(``services.verify_chain``): a log cut short, emptied or rewritten fails without
+``--expect-head``, which remains for checking against a head kept anywhere else.
+"""
 from django.core.management.base import BaseCommand, CommandError
 
-from prevent_hub.audit.models import AccessLog, ChangeLog
-from prevent_hub.audit.services import verify_chain
-
-LOGS = {"change": ChangeLog, "access": AccessLog}
+from prevent_hub.audit.services import LOGS, describe, verify_chain
 
 
 class Command(BaseCommand):
-    help = "Verify the change log and access log hash chains. Exits with status 1 if either is broken."
+    help = (
+        "Verify the change log and access log: hash chains, signed heads and anchors. "
+        "Exits with status 1 if either fails."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--log", choices=sorted(LOGS), help="Verify only this log (default: both).")
@@ -31,22 +36,16 @@ class Command(BaseCommand):
             result = verify_chain(model)
             if not result.ok:
                 failed = True
-                self.stderr.write(
-                    f"{name} log: FAILED at seq {result.first_bad_seq}: {result.problem} "
-                    f"({result.rows_checked} rows checked)"
-                )
+                self.stderr.write(describe(name, result))
                 continue
             problem = expect_head and self._head_problem(model, result, expect_head)
             if problem:
                 failed = True
                 self.stderr.write(f"{name} log: FAILED: {problem} ({result.rows_checked} rows checked)")
                 continue
-            self.stdout.write(
-                f"{name} log: {result.rows_checked} rows checked, OK"
-                + (f" (head seq {result.last_seq}, hash {result.last_hash})" if result.last_seq else "")
-            )
+            self.stdout.write(describe(name, result))
         if failed:
-            raise CommandError("The audit log hash chain did not verify.", returncode=1)
+            raise CommandError("An audit log did not verify.", returncode=1)
 
     @staticmethod
     def _head_problem(model, result, expected: str) -> str:
