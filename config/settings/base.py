@@ -154,6 +154,7 @@ MFA_TOTP_ISSUER = "Prevent Partnership Hub"
 MFA_TOTP_TOLERANCE = 1
 
 LANGUAGE_CODE = "en-gb"
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

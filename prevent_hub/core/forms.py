@@ -5,8 +5,64 @@ from django.forms.renderers import TemplatesSetting
 from django.utils.html import format_html, format_html_join
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text  # keep "RAG", "LMS"
+
+
+def field_named_message(field, code: str, label: str) -> str | None:
+    """GOV.UK's message for a field's generic error ``code``, naming the field (None: keep Django's)."""
+    label = str(label or "this").rstrip(" ?:")
+    what = _lower_first(label)
+    widget = field.widget
+    choosing = getattr(widget, "input_type", "") in ("select", "radio", "checkbox") or isinstance(
+        field, forms.ChoiceField | forms.ModelChoiceField | forms.BooleanField)
+    limit = getattr(field, "max_length", None)
+    messages = {
+        "required": (f"Choose {what}" if choosing else f"Choose a file for {what}"
+                     if isinstance(field, forms.FileField) else f"Enter {what}"),
+        "invalid_choice": f"Choose {what} from the list",
+        "invalid_list": f"Choose {what} from the list",
+        "invalid_pk_value": f"Choose {what} from the list",
+        "invalid": (f"Enter {what} as a whole number" if isinstance(field, forms.IntegerField) else
+                    f"Enter {what} as a number" if isinstance(field, forms.DecimalField | forms.FloatField) else
+                    f"Enter {what} in the correct format, like name@example.org"
+                    if isinstance(field, forms.EmailField) else
+                    f"Enter {what} as a web address, like https://www.example.org" if isinstance(field, forms.URLField)
+                    else f"Enter {what} as a real date" if isinstance(field, forms.DateField | forms.DateTimeField)
+                    else None),
+        "max_length": f"{label[:1].upper()}{label[1:]} must be {limit} characters or fewer" if limit else None,
+        "min_value": f"{label[:1].upper()}{label[1:]} must be {getattr(field, 'min_value', '')} or more",
+        "max_value": f"{label[:1].upper()}{label[1:]} must be {getattr(field, 'max_value', '')} or less",
+        "missing": f"Choose a file for {what}",
+        "empty": f"The file for {what} is empty",
+    }
+    return messages.get(code)
+
+
 class GovUKBoundField(BoundField):
-    """A form field as the GOV.UK templates see it."""
+    """A form field as the GOV.UK templates see it.
+
+    Its errors name it: a form field's generic Django message ("This field is required.") becomes
+    GOV.UK's ("Enter the narrative", "Choose the reporting period"), in the field and in the error
+    summary; a message a form writes itself is kept as written.
+    """
+
+    @property
+    def errors(self):
+        errors = super().errors
+        if not errors:
+            return errors
+        data = self.form.errors.as_data().get(self.name, [])
+        generic = {code: str(message) for code, message in self.field.error_messages.items()}
+        defaults = _default_messages(self.field)
+        named = []
+        for error in data:
+            for message in error.messages if hasattr(error, "messages") else [str(error)]:
+                code = getattr(error, "code", None)
+                if code and message in (generic.get(code), defaults.get(code)) and generic.get(code) == defaults.get(code):
+                    message = field_named_message(self.field, code, self.label) or message
+                named.append(message)
+        return self.form.error_class(named, renderer=self.form.renderer)
 
     @property
     def select_options(self) -> str:
@@ -35,6 +91,14 @@ class GovUKBoundField(BoundField):
             else:
                 parts.append(option("" if value is None else value, label))
         return format_html_join("\n", "{}", ((part,) for part in parts))
+
+
+def _default_messages(field) -> dict:
+    """Django's own messages for ``field``'s class (any a form or model set itself differ from these)."""
+    messages = {}
+    for cls in reversed(type(field).__mro__):
+        messages.update({code: str(text) for code, text in getattr(cls, "default_error_messages", {}).items()})
+    return messages
 
 
 class GovUKFormRenderer(TemplatesSetting):
