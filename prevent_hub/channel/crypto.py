@@ -76,11 +76,10 @@ class EncryptedDateField(EncryptedTextField):
         return value.isoformat() if isinstance(value, datetime.date) else value
 
     def formfield(self, **kwargs):
-        from prevent_hub.core.forms import DateInput
+        from prevent_hub.core.forms import GovUKDateField
 
-        return forms.DateField(required=not self.blank, label=self.verbose_name.capitalize(),
-                               help_text=self.help_text, widget=DateInput, **{k: v for k, v in kwargs.items()
-                                                                             if k in ("initial",)})
+        return GovUKDateField(required=not self.blank, label=self.verbose_name.capitalize(),
+                              help_text=self.help_text, **{k: v for k, v in kwargs.items() if k in ("initial",)})
 
 
 def encrypted_fields(model) -> list:

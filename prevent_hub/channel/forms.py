@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.dates import check_plausible
-from prevent_hub.core.forms import DateInput, PartnershipModelForm
+from prevent_hub.core.forms import GovUKDateField, PartnershipModelForm
 from prevent_hub.directory.models import Organisation
 
 from . import choices
@@ -14,7 +14,7 @@ from .models import Case, RetentionRule, Subject, VafFactor
 
 
 def _date(label, required=True, help_text=""):
-    return forms.DateField(label=label, required=required, widget=DateInput, help_text=help_text)
+    return GovUKDateField(label=label, required=required, help_text=help_text)
 
 
 def _text(label, required=True, rows=4, help_text=""):

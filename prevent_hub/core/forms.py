@@ -110,9 +110,16 @@ class GovUKFormRenderer(TemplatesSetting):
 
 
 def formfield_for(model_field, **kwargs):
-    """Build a model field's form field; web addresses typed without a scheme get https."""
+    """Build a model field's form field: dates and times as GOV.UK's date input (never a browser's picker,
+    which shows the US order); web addresses typed without a scheme get https."""
     if isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
+    if isinstance(model_field, models.DateTimeField | models.DateField) and model_field.editable and not model_field.choices:
+        field_class = GovUKDateTimeField if isinstance(model_field, models.DateTimeField) else GovUKDateField
+        options = {"label": str(model_field.verbose_name)[:1].upper() + str(model_field.verbose_name)[1:],
+                   "required": not model_field.blank, "help_text": model_field.help_text}
+        options.update({k: v for k, v in kwargs.items() if k in ("initial", "label", "help_text", "required")})
+        return field_class(**options)
     return model_field.formfield(**kwargs)
 
 
@@ -150,19 +157,17 @@ class PartnershipModelForm(forms.ModelForm):
         return exclusions
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None, format="%Y-%m-%d"):
-        # The browser's date picker only understands ISO dates.
-        super().__init__(attrs, format=format)
 
 
 class GovUKDateWidget(forms.MultiWidget):
-    """GOV.UK's date input: day, month and year boxes (no browser date picker, which shows US order)."""
+    """GOV.UK's date input: day, month and year boxes (no browser date picker, which shows US order).
+
+    A form posted by a program may send the date whole, ISO-style, under the field's own name.
+    """
 
     template_name = "govuk/forms/date_input.html"
     use_fieldset = True
+    parts = ("Day", "Month", "Year")
 
     def __init__(self, attrs=None):
         numeric = {"inputmode": "numeric", "spellcheck": "false"}
@@ -173,6 +178,32 @@ class GovUKDateWidget(forms.MultiWidget):
         if value:
             return [value.day, value.month, value.year]
         return [None, None, None]
+
+    def value_from_datadict(self, data, files, name):
+        if name in data and not any(f"{name}_{i}" in data for i in range(len(self.widgets))):
+            return [data[name]]  # whole, as a program or an older form sends it
+        return super().value_from_datadict(data, files, name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and super().value_omitted_from_data(data, files, name)
+
+
+class GovUKDateTimeWidget(GovUKDateWidget):
+    """GOV.UK's date input with a time box after it ("14:00" or "2pm")."""
+
+    parts = ("Day", "Month", "Year", "Time")
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets.append(forms.TextInput({"spellcheck": "false", "maxlength": 8}))
+
+    def decompress(self, value):
+        if value:
+            from django.utils import timezone
+
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            return [local.day, local.month, local.year, f"{local:%H:%M}"]
+        return [None, None, None, None]
 
 
 class GovUKDateField(forms.MultiValueField):
@@ -186,35 +217,119 @@ class GovUKDateField(forms.MultiValueField):
 
     def __init__(self, *, what: str = "", **kwargs):
         self.what = what
+        for name in ("max_length", "empty_value", "widget"):
+            kwargs.pop(name, None)
         fields = [forms.CharField(required=False) for _part in self.PARTS]
         super().__init__(fields, require_all_fields=False, **kwargs)
 
     def _what(self) -> str:
         return str(self.what or self.label or "the date")
 
+    def _capital(self) -> str:
+        return self._what()[:1].upper() + self._what()[1:]
+
     def clean(self, value):
+        import datetime as dt
+
         from django.core.exceptions import ValidationError
 
         from .dates import check_plausible
 
-        parts = [str(part or "").strip() for part in (value or [None] * 3)]
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, list) and len(value) == 1:  # sent whole, ISO-style
+            try:
+                return check_plausible(dt.date.fromisoformat(str(value[0]).strip()[:10])) if str(value[0]).strip() else (
+                    self._empty())
+            except ValueError:
+                raise ValidationError(f"{self._capital()} must be a real date, like 16 1 2018", code="invalid") from None
+        parts = [str(part or "").strip() for part in (value or [None] * 3)][:3]
         if not any(parts):
-            if self.required:
-                raise ValidationError(f"Enter {self._what()[0].lower()}{self._what()[1:]}", code="required")
-            return None
+            return self._empty()
         missing = [name for name, part in zip(self.PARTS, parts, strict=True) if not part]
-        what = self._what()[0].upper() + self._what()[1:]
         if missing:
-            raise ValidationError(f"{what} must include a {' and a '.join(missing)}", code="incomplete")
+            raise ValidationError(f"{self._capital()} must include a {' and a '.join(missing)}", code="incomplete")
         if not all(part.isdigit() for part in parts) or len(parts[2]) != 4:
-            raise ValidationError(f"{what} must be a real date, like 16 1 2018", code="invalid")
-        import datetime as dt
-
+            raise ValidationError(f"{self._capital()} must be a real date, like 16 1 2018", code="invalid")
         try:
             day = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
         except ValueError:
-            raise ValidationError(f"{what} must be a real date, like 16 1 2018", code="invalid") from None
+            raise ValidationError(f"{self._capital()} must be a real date, like 16 1 2018", code="invalid") from None
         return check_plausible(day)
+
+    def _empty(self):
+        from django.core.exceptions import ValidationError
+
+        if self.required:
+            raise ValidationError(f"Enter {self._what()[:1].lower()}{self._what()[1:]}", code="required")
+        return None
 
     def compress(self, data_list):  # clean() does the work; MultiValueField requires this
         return data_list
+
+    def has_changed(self, initial, data):
+        return bool(data and any(str(part or "").strip() for part in data))
+
+
+class GovUKDateTimeField(GovUKDateField):
+    """A date and a time of day, in the hub's time zone: GOV.UK's date input and a time ("2pm", "14:30")."""
+
+    widget = GovUKDateTimeWidget
+    PARTS = ("day", "month", "year", "time")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.fields = (*self.fields, forms.CharField(required=False))
+
+    def clean(self, value):
+        import datetime as dt
+
+        from django.core.exceptions import ValidationError
+        from django.utils import timezone
+
+        if isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, list) and len(value) == 1:  # sent whole, ISO-style
+            text = str(value[0]).strip()
+            if not text:
+                return self._empty()
+            try:
+                moment = dt.datetime.fromisoformat(text)
+            except ValueError:
+                raise ValidationError(f"{self._capital()} must be a real date and time", code="invalid") from None
+            return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        parts = list(value or [None] * 4) + [None] * (4 - len(value or []))
+        day = super().clean(parts[:3])
+        if day is None:
+            if str(parts[3] or "").strip():
+                raise ValidationError(f"{self._capital()} must include a date", code="incomplete")
+            return None
+        when = parse_time_of_day(str(parts[3] or ""))
+        if when is None:
+            raise ValidationError(f"Enter the time of {self._what()[:1].lower()}{self._what()[1:]}, like 2pm or 14:30",
+                                  code="invalid_time")
+        return timezone.make_aware(dt.datetime.combine(day, when))
+
+
+def parse_time_of_day(text: str):
+    """'2pm', '2:30pm', '14:30', '14.30', 'midday', 'noon', 'midnight' as a time; None if it is none of those."""
+    import datetime as dt
+    import re
+
+    text = text.strip().lower().replace(" ", "").replace(".", ":")
+    named = {"midday": dt.time(12), "noon": dt.time(12), "midnight": dt.time(0)}
+    if text in named:
+        return named[text]
+    match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?(am|pm)?", text)
+    if not match:
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    elif match.group(2) is None:
+        return None  # "14" alone is not a time anyone writes
+    if hour > 23 or minute > 59:
+        return None
+    return dt.time(hour, minute)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from prevent_hub.core.forms import DateInput, PartnershipModelForm
+from prevent_hub.core.forms import PartnershipModelForm
 
 from .models import GlossaryTerm, Organisation, Partnership, Person, PreventLead
 
@@ -67,7 +67,6 @@ class PreventLeadForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = PreventLead
         fields = ["organisation", "person", "start_date", "end_date"]
-        widgets = {"start_date": DateInput, "end_date": DateInput}
 
     def clean(self):
         cleaned = super().clean()

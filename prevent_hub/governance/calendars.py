@@ -3,8 +3,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 from icalendar import Calendar, Event, vRecur
 
+from prevent_hub.core.dates import week_of_month
 from prevent_hub.plans.choices import Cadence
 
 from .services import MONTHS_BETWEEN
@@ -44,7 +46,12 @@ def _event(meeting, *, series=None) -> Event:
     event.add("url", settings.SITE_URL.rstrip("/") + meeting.get_absolute_url())
     if series:
         cadence = meeting.group.cadence
-        rule = {"freq": "YEARLY"} if cadence == Cadence.ANNUAL else {"freq": "MONTHLY", "interval": MONTHS_BETWEEN[cadence]}
+        # Planned meetings fall on the same weekday of the month as the first ("the third Tuesday").
+        first = timezone.localtime(series[0].starts_at).date()
+        week = week_of_month(first)
+        byday = f"{-1 if week == 5 else week}{('MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU')[first.weekday()]}"
+        rule = {"freq": "MONTHLY", "interval": 12 if cadence == Cadence.ANNUAL else MONTHS_BETWEEN[cadence],
+                "byday": byday}
         event.add("rrule", vRecur(**rule, until=series[-1].starts_at.astimezone(dt.timezone.utc)))
     return event
 

@@ -3,6 +3,7 @@ import datetime as dt
 
 from django.db import transaction
 
+from prevent_hub.core.dates import nth_weekday
 from prevent_hub.core.services import object_create
 from prevent_hub.directory.models import Organisation, Person
 from prevent_hub.plans.models import Action
@@ -108,11 +109,6 @@ MEETING_PATTERN = {
 }
 # Out of every 20 meetings an organisation is expected at, how it attended (varied per organisation).
 ATTENDANCE_MIX = ["present"] * 14 + ["deputy"] * 2 + ["apologies"] * 3 + ["absent"]
-
-
-def nth_weekday(year: int, month: int, weekday: int, week: int) -> dt.date:
-    first = dt.date(year, month, 1)
-    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))
 
 
 @transaction.atomic

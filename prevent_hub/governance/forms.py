@@ -2,20 +2,13 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from prevent_hub.core.forms import DateInput, PartnershipModelForm
+from prevent_hub.core.forms import GovUKDateField, GovUKDateTimeField, PartnershipModelForm, formfield_for
 from prevent_hub.core.uploads import check_document
 from prevent_hub.core.dates import check_plausible
 from prevent_hub.plans.models import Action, Theme
 
 from .choices import AttendanceStatus
 from .models import Group, Meeting, MeetingItem, MeetingPaper, Obligation, ReportingLine, Seat, TermsOfReference
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class GroupForm(PartnershipModelForm):
@@ -51,7 +44,6 @@ class SeatForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = Seat
         fields = ["group", "organisation", "person", "role", "start_date", "end_date"]
-        widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
     def clean(self):
         data = super().clean()
@@ -66,14 +58,12 @@ class TermsOfReferenceForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = TermsOfReference
         fields = ["group", "version_label", "approved_on", "next_review", "text"]
-        widgets = {"approved_on": DateInput(), "next_review": DateInput()}
 
 
 class MeetingForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = Meeting
         fields = ["group", "starts_at", "ends_at", "location", "status", "agenda", "minutes"]
-        widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput()}
 
     def clean(self):
         data = super().clean()
@@ -99,7 +89,6 @@ class ObligationForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = Obligation
         fields = ["title", "due_date", "owner_text", "group", "plan_action", "status"]
-        widgets = {"due_date": DateInput()}
 
 
 class AttendanceForm(forms.Form):
@@ -123,7 +112,8 @@ class MeetingItemForm(forms.ModelForm):
     class Meta:
         model = MeetingItem
         fields = ["kind", "text", "owner_text", "due_date"]
-        widgets = {"due_date": DateInput(), "kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 3})}
+        formfield_callback = staticmethod(formfield_for)
 
     existing_action = forms.ModelChoiceField(
         queryset=Action.objects.none(), required=False, label=_("Or link it to an existing plan action"),
@@ -131,6 +121,7 @@ class MeetingItemForm(forms.ModelForm):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0]]  # no "---------" radio
         self.fields["existing_action"].queryset = Action.objects.filter(partnership=partnership).select_related(
             "plan_version").order_by("-plan_version__year_start", "sort_key")
         self.fields["existing_action"].label_from_instance = lambda a: f"{a.plan_version.label}: {a.ref} {a.text[:60]}"
@@ -156,3 +147,38 @@ class MeetingPaperForm(forms.ModelForm):
         from django.conf import settings
 
         return check_document(self.cleaned_data["file"], max_bytes=settings.EVIDENCE_MAX_BYTES, what="paper")
+
+
+class MeetingPlanForm(forms.Form):
+    """Plan a group's meetings: the first, then the same weekday of the month every span of its cadence."""
+
+    first = GovUKDateField(label=_("Date of the first meeting"), what=_("the date of the first meeting"),
+                           help_text=_("Later meetings fall on the same weekday of the month: plan from the third "
+                                       "Tuesday, and they are all on a third Tuesday. For example, 19 1 2027"))
+    at = forms.CharField(label=_("Time"), max_length=10, help_text=_("For example, 10am or 14:30"),
+                         error_messages={"required": _("Enter the time the meetings start, like 10am or 14:30")})
+    location = forms.CharField(label=_("Where"), max_length=255, required=False)
+    until = GovUKDateField(label=_("Plan meetings up to"), what=_("the last date to plan up to"),
+                           help_text=_("At most three years ahead. For example, 31 12 2027"))
+
+    def clean_at(self):
+        from prevent_hub.core.forms import parse_time_of_day
+
+        when = parse_time_of_day(self.cleaned_data["at"])
+        if when is None:
+            raise forms.ValidationError(_("Enter the time as 10am, 2:30pm or 14:30"))
+        return when
+
+    def clean(self):
+        data = super().clean()
+        if data.get("first") and data.get("until") and data["until"] < data["first"]:
+            self.add_error("until", _("The last date must be the same as or after the first meeting"))
+        return data
+
+
+class PanelMeetingForm(forms.Form):
+    """One Channel Panel meeting."""
+
+    starts_at = GovUKDateTimeField(label=_("Date and time"), what=_("the meeting's date"))
+    location = forms.CharField(label=_("Where"), max_length=255, required=False,
+                               help_text=_("The panel meets in a secure setting."))

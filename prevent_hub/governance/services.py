@@ -4,6 +4,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from prevent_hub.core.dates import nth_weekday, week_of_month
 from prevent_hub.core.services import object_create, object_update
 from prevent_hub.core.tokens import new_secret
 from prevent_hub.plans.choices import Cadence, TimescaleKind
@@ -11,7 +12,7 @@ from prevent_hub.plans.models import Action, Timescale
 
 from .models import Attendance, CalendarFeed, Meeting, MeetingItem, MeetingPaper
 
-# Meetings generated from a cadence fall on the 15th of the month, at 10:00, one per span.
+# Meetings planned from a cadence: one per span of this many months.
 MONTHS_BETWEEN = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.TERMLY: 4, Cadence.BIANNUAL: 6, Cadence.ANNUAL: 12}
 
 
@@ -20,27 +21,41 @@ class GovernanceError(ValueError):
 
 
 @transaction.atomic
-def meetings_generate(*, actor, group, start: dt.date, end: dt.date, at: dt.time = dt.time(10, 0)) -> list[Meeting]:
-    """Plan the group's meetings from its cadence between two dates, skipping days that already have one."""
+def meetings_generate(*, actor, group, first: dt.date, until: dt.date, at: dt.time, location: str = "",
+                      hours: int = 2) -> list[Meeting]:
+    """Plan the group's meetings from its cadence: the first on ``first``, then on the same weekday of the
+    month ("the third Tuesday") every span, until ``until``; days that already have one are skipped."""
     step = MONTHS_BETWEEN.get(group.cadence)
     if step is None:
-        raise GovernanceError(f"{group} has no regular cadence to plan meetings from; add meetings one at a time.")
-    if end < start or (end - start).days > 3 * 366:
-        raise GovernanceError("Choose an end date after the start, no more than three years on.")
+        raise GovernanceError(f"{group} has no regular cadence to plan meetings from: set how often it meets on its "
+                              "page, or add meetings one at a time.")
+    if until < first or (until - first).days > 3 * 366:
+        raise GovernanceError("Choose a last date after the first meeting, no more than three years on.")
     existing = set(group.meetings.values_list("starts_at__date", flat=True))
-    created, month = [], dt.date(start.year, start.month, 1)
+    weekday, week = first.weekday(), week_of_month(first)
+    created, month = [], dt.date(first.year, first.month, 1)
     tz = timezone.get_current_timezone()
-    while month <= end:
-        day = month.replace(day=15)
-        if start <= day <= end and day not in existing:
+    while month <= until:
+        day = first if month == dt.date(first.year, first.month, 1) else nth_weekday(month.year, month.month, weekday,
+                                                                                      week)
+        if first <= day <= until and day not in existing:
             starts = dt.datetime.combine(day, at, tzinfo=tz)
             created.append(object_create(actor=actor, instance=Meeting(
-                partnership=group.partnership, group=group, starts_at=starts, ends_at=starts + dt.timedelta(hours=2),
-                from_cadence=True,
+                partnership=group.partnership, group=group, starts_at=starts, ends_at=starts + dt.timedelta(hours=hours),
+                location=location, from_cadence=True,
             )))
         year, index = divmod(month.month - 1 + step, 12)
         month = dt.date(month.year + year, index + 1, 1)
     return created
+
+
+@transaction.atomic
+def meeting_add(*, actor, group, starts_at, location: str = "", hours: int = 2) -> Meeting:
+    """One meeting of ``group``, planned."""
+    if group.meetings.filter(starts_at__date=timezone.localtime(starts_at).date()).exists():
+        raise GovernanceError(f"{group} already meets on {timezone.localtime(starts_at):%-d %B %Y}.")
+    return object_create(actor=actor, instance=Meeting(partnership=group.partnership, group=group, starts_at=starts_at,
+                                                       ends_at=starts_at + dt.timedelta(hours=hours), location=location))
 
 
 @transaction.atomic

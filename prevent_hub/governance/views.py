@@ -28,7 +28,7 @@ def group_detail_context(group, request):
         "meetings": group.meetings.select_related("partnership").order_by("-starts_at")[:12],
         "reports_to": group.reports_to.select_related("to_group__partnership"),
         "receives_from": group.receives_reports_from.select_related("from_group__partnership"),
-        "can_plan": has_perm(request.user, "governance.add_meeting", group.partnership_id),
+        "can_plan": may_plan_meetings(request.user, group),
     }
 
 
@@ -184,21 +184,83 @@ class PaperDownloadView(ObjectMixin, View):
         return response
 
 
-class MeetingPlanView(ObjectFormPostView):
-    """Plan a group's meetings from its cadence for the next twelve months."""
+class MeetingPlanView(ObjectMixin, View):
+    """Plan a group's meetings from its cadence: when the first is, its time and place, and how far ahead."""
 
     model = Group
     routes = group_views.routes
-    permission = "governance.add_meeting"
+    template_name = "governance/meeting_plan.html"
 
-    def save(self, group):
-        start = timezone.localdate()
+    def get_group(self):
+        group = self.get_object()
+        if not may_plan_meetings(self.request.user, group):
+            raise PermissionDenied
+        return group
+
+    def get(self, request, *args, **kwargs):
+        group = self.get_group()
+        return self.render(group, forms.MeetingPlanForm(initial=plan_defaults(group)))
+
+    def post(self, request, *args, **kwargs):
+        group = self.get_group()
+        form = forms.MeetingPlanForm(request.POST)
+        if not form.is_valid():
+            return self.render(group, form, status=400)
+        data = form.cleaned_data
         try:
-            created = services.meetings_generate(actor=self.request.user, group=group, start=start,
-                                                 end=start + dt.timedelta(days=365))
+            created = services.meetings_generate(actor=request.user, group=group, first=data["first"],
+                                                 until=data["until"], at=data["at"], location=data["location"])
         except services.GovernanceError as error:
-            return False, str(error)
-        return True, f"{len(created)} meetings planned for the next twelve months."
+            form.add_error(None, str(error))
+            return self.render(group, form, status=400)
+        days = ", ".join(f"{timezone.localtime(m.starts_at):%-d %B %Y}" for m in created[:12])
+        messages.success(request, f"{len(created)} meeting{'s' if len(created) != 1 else ''} planned"
+                         + (f": {days}{' and more' if len(created) > 12 else ''}." if created else
+                            ": every date already had one."))
+        return HttpResponseRedirect(safe_back(request, group.get_absolute_url()))
+
+    def render(self, group, form, status=200):
+        return render(self.request, self.template_name, self.base_context(
+            object=group, form=form, back=safe_back(self.request, group.get_absolute_url())), status=status)
+
+
+def may_plan_meetings(user, group) -> bool:
+    """Coordinators plan any group's meetings; the Channel chair plans the Channel Panel's."""
+    from .choices import GroupKind
+
+    return has_perm(user, "governance.add_meeting", group.partnership_id) or (
+        group.kind == GroupKind.CHANNEL_PANEL and has_perm(user, "governance.plan_panelmeeting", group.partnership_id))
+
+
+def plan_defaults(group) -> dict:
+    """Start from the group's last meeting: its next span's same weekday, same time and place."""
+    from prevent_hub.core.dates import nth_weekday, week_of_month
+
+    from .services import MONTHS_BETWEEN
+
+    today = timezone.localdate()
+    last = group.meetings.order_by("-starts_at").first()
+    step = MONTHS_BETWEEN.get(group.cadence, 1)
+    if last is not None:
+        when = timezone.localtime(last.starts_at)
+        month = dt.date(when.year, when.month, 1)
+        while True:
+            year, index = divmod(month.month - 1 + step, 12)
+            month = dt.date(month.year + year, index + 1, 1)
+            first = nth_weekday(month.year, month.month, when.weekday(), week_of_month(when.date()))
+            if first > today:
+                break
+        at, where = f"{when:%H:%M}", last.location
+    else:
+        first, at, where = today + dt.timedelta(days=14), "10:00", ""
+    return {"first": first, "at": at, "location": where, "until": first + dt.timedelta(days=365)}
+
+
+def safe_back(request, fallback: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    return wanted if wanted and url_has_allowed_host_and_scheme(wanted, {request.get_host()}) else fallback
 
 
 class MeetingCalendarView(ObjectMixin, View):

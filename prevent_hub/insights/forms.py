@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.dates import check_plausible
-from prevent_hub.core.forms import DateInput, PartnershipModelForm
+from prevent_hub.core.forms import PartnershipModelForm
 
 from .models import MonthlyCount
 
@@ -10,7 +10,6 @@ class MonthlyCountForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = MonthlyCount
         fields = ["month", "referrals", "discussed_at_panel", "adopted", "notes"]
-        widgets = {"month": DateInput}
 
     def clean_month(self):
         return check_plausible(self.cleaned_data["month"]).replace(day=1)

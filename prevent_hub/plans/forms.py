@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.uploads import check_document
-from prevent_hub.core.forms import DateInput, PartnershipModelForm, formfield_for
+from prevent_hub.core.forms import PartnershipModelForm, formfield_for
 
 from .choices import CheckpointOutcome
 from .models import Action, MitigatingAction, Plan, PlanVersion, ProgressUpdate
@@ -21,7 +21,6 @@ class PlanVersionForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = PlanVersion
         fields = ["label", "issued", "issued_date"]
-        widgets = {"issued_date": DateInput()}
 
     def _get_validation_exclusions(self):
         # The plan is fixed, so "one label per plan" is checked here rather than failing on save.
@@ -117,4 +116,5 @@ class MitigationForm(forms.ModelForm):
     class Meta:
         model = MitigatingAction
         fields = ["text", "owner_text", "due_date"]
-        widgets = {"due_date": DateInput(), "text": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        formfield_callback = staticmethod(formfield_for)

@@ -54,7 +54,7 @@ def load_current_year_training(partnership, *, today=None, actor=None) -> int:
     from django.utils import timezone
 
     from prevent_hub.directory.models import Organisation
-    from prevent_hub.governance.demo import nth_weekday
+    from prevent_hub.core.dates import nth_weekday
     from prevent_hub.plans.demo import SEED_YEAR, demo_year
     from prevent_hub.plans.schedule import add_months, version_window
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from prevent_hub.core.forms import DateInput, PartnershipModelForm
+from prevent_hub.core.forms import PartnershipModelForm
 from prevent_hub.directory.choices import Sector
 from prevent_hub.core.dates import check_plausible
 
@@ -20,14 +20,12 @@ class TrainerForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = Trainer
         fields = ["person", "organisation", "course", "accredited_on", "refresher_due"]
-        widgets = {"accredited_on": DateInput(), "refresher_due": DateInput()}
 
 
 class TrainingSessionForm(PartnershipModelForm):
     class Meta(PartnershipModelForm.Meta):
         model = TrainingSession
         fields = ["course", "date", "trainer", "host", "venue", "audience_sector", "capacity"]
-        widgets = {"date": DateInput()}
 
     def clean_capacity(self):
         capacity = self.cleaned_data.get("capacity")

@@ -63,3 +63,16 @@ def govuk_value(value):
             if parsed is not None:
                 return govuk_date(parsed)
     return value
+
+
+@register.simple_tag
+def as_of_input(as_of, label="Show how things stood on"):
+    """The GOV.UK date input of a page's "as of" day (``core.dates.as_of_from`` reads it)."""
+    from django import forms
+
+    from prevent_hub.core.forms import GovUKDateField
+
+    class AsOf(forms.Form):
+        as_of = GovUKDateField(label=label, required=False)
+
+    return AsOf(initial={"as_of": as_of})["as_of"].as_field_group()

@@ -116,19 +116,27 @@ def test_compliance_queries_do_not_grow_with_organisations(client, db):
 def test_meetings_are_planned_from_the_cadence_and_each_is_change_logged(db):
     partnership = PartnershipFactory()
     group = _strategy_group(partnership)
-    created = services.meetings_generate(actor=None, group=group, start=D(2018, 4, 1), end=D(2019, 3, 31))
-    assert [m.starts_at.date() for m in created] == [D(2018, 4, 15), D(2018, 7, 15), D(2018, 10, 15), D(2019, 1, 15)]
+    plan = {"at": dt.time(14, 0), "location": "Shire Hall"}
+    # From the third Tuesday of April 2018, every quarter on a third Tuesday, at 2pm.
+    created = services.meetings_generate(actor=None, group=group, first=D(2018, 4, 17), until=D(2019, 3, 31), **plan)
+    assert [m.starts_at.date() for m in created] == [D(2018, 4, 17), D(2018, 7, 17), D(2018, 10, 16), D(2019, 1, 15)]
+    assert {(timezone.localtime(m.starts_at).hour, m.location) for m in created} == {(14, "Shire Hall")}
     assert all(change_log_rows(m, "create").count() == 1 for m in created)
-    assert services.meetings_generate(actor=None, group=group, start=D(2018, 4, 1), end=D(2019, 3, 31)) == []
+    assert services.meetings_generate(actor=None, group=group, first=D(2018, 4, 17), until=D(2019, 3, 31), **plan) == []
     board = Group.objects.create(partnership=partnership, name="Board", kind="board")
     with pytest.raises(services.GovernanceError, match="has no regular cadence"):
-        services.meetings_generate(actor=None, group=board, start=D(2018, 4, 1), end=D(2019, 3, 31))
+        services.meetings_generate(actor=None, group=board, first=D(2018, 4, 17), until=D(2019, 3, 31), **plan)
+    # A last Friday stays the last Friday, in a four- or five-week month.
+    monthly = Group.objects.create(partnership=partnership, name="Panel", kind="channel_panel", cadence="monthly")
+    fridays = services.meetings_generate(actor=None, group=monthly, first=D(2018, 3, 30), until=D(2018, 6, 30), **plan)
+    assert [m.starts_at.date() for m in fridays] == [D(2018, 3, 30), D(2018, 4, 27), D(2018, 5, 25), D(2018, 6, 29)]
 
 
 def test_a_meetings_ics_parses_and_carries_the_recurrence(client, db):
     partnership = PartnershipFactory(slug="alpha")
     group = _strategy_group(partnership)
-    (meeting, *_) = services.meetings_generate(actor=None, group=group, start=D(2018, 4, 1), end=D(2018, 12, 31))
+    (meeting, *_) = services.meetings_generate(actor=None, group=group, first=D(2018, 4, 17), until=D(2018, 12, 31),
+                                               at=dt.time(10, 0))
     client.force_login(user_with(Role.PREVENT_LEAD, partnership))
     response = client.get(reverse("governance:meeting_ics", kwargs={"partnership": "alpha", "pk": meeting.pk}))
     assert response["Content-Type"].startswith("text/calendar")
@@ -142,7 +150,8 @@ def test_a_meetings_ics_parses_and_carries_the_recurrence(client, db):
     from dateutil.rrule import rrulestr
 
     occurrences = list(rrulestr(event["rrule"].to_ical().decode(), dtstart=event.decoded("dtstart")))
-    assert [o.date() for o in occurrences] == [D(2018, 4, 15), D(2018, 7, 15), D(2018, 10, 15)]
+    assert event["rrule"]["BYDAY"] == ["+3TU"] or event["rrule"]["BYDAY"] == ["3TU"]
+    assert [o.date() for o in occurrences] == [D(2018, 4, 17), D(2018, 7, 17), D(2018, 10, 16)]
     assert {(o.hour, o.minute) for o in occurrences} == {(10, 0)}
     assert AccessLog.objects.filter(event="download", purpose="Meeting calendar entry").count() == 1
 
@@ -151,7 +160,7 @@ def test_the_private_feed_needs_its_secret_and_stops_once_revoked(client, db):
     partnership = PartnershipFactory(slug="alpha")
     other = PartnershipFactory(slug="bravo")
     group = _strategy_group(partnership)
-    services.meetings_generate(actor=None, group=group, start=D(2018, 4, 1), end=D(2018, 12, 31))
+    services.meetings_generate(actor=None, group=group, first=D(2018, 4, 17), until=D(2018, 12, 31), at=dt.time(10, 0))
     Meeting.objects.create(partnership=other, group=_strategy_group(other), starts_at=timezone.now(), location="Elsewhere")
     user = user_with(Role.PREVENT_LEAD, partnership)
     client.force_login(user)
@@ -189,8 +198,10 @@ def test_an_action_arising_becomes_a_plan_action_that_is_tracked(client, warwick
     action = item.plan_action
     assert (action.ref, action.plan_version, action.timescales.get().due_date) == ("2.7", theme.plan_version, D(2018, 1, 31))
     assert change_log_rows(action, "create").count() == 1 and change_log_rows(item, "create").count() == 1
-    due_soon = {s.action.ref for s in plan_selectors.dashboard(theme.plan_version, D(2018, 1, 15))["due_soon"]}
-    assert "2.7" in due_soon  # tracked like any other action
+    # Tracked like any other action (looking at 15 January 2018 with what is recorded now).
+    due_soon = {s.action.ref for s in plan_selectors.dashboard(theme.plan_version, D(2018, 1, 15),
+                                                                recorded_before=timezone.now())["due_soon"]}
+    assert "2.7" in due_soon
 
 
 def test_a_decision_cannot_be_put_in_the_plan(client, warwickshire):

@@ -184,7 +184,7 @@ def test_governance_pages_by_role_and_never_across_partnerships(client, role):
         ("governance:meeting_papers", own.pk, {}),
         ("governance:meeting_attendance", own.pk, {}),
         ("governance:meeting_items", own.pk, {"kind": "decision", "text": "Agreed"}),
-        ("governance:group_plan_meetings", own.group_id, {}),
+        ("governance:group_plan_meetings", own.group_id, {"first": "2018-04-17", "at": "10am", "until": "2019-03-31"}),
     )
     for name, pk, data in posts:
         response = client.post(reverse(name, kwargs={"partnership": "alpha", "pk": pk}), data)
