@@ -20,6 +20,7 @@ from django.views import View
 
 from prevent_hub.audit.services import log_access
 from prevent_hub.core.generic import ModelViews, PartnershipMixin
+from prevent_hub.core.params import query_int
 from prevent_hub.core.permissions import has_perm
 
 from . import documents, forms, selectors, services, tables, workflow
@@ -138,9 +139,9 @@ class CaseListView(ChannelMixin, View):
         stage = request.GET.get("stage", "")
         if stage in Stage.values:
             cases = cases.filter(stage=stage)
-        meeting = request.GET.get("meeting", "")
-        if meeting.isdigit():
-            cases = cases.filter(listings__meeting_id=int(meeting))
+        meeting = query_int(request.GET, "meeting")  # None for anything no meeting's id could be (core.params)
+        if meeting is not None:
+            cases = cases.filter(listings__meeting_id=meeting)
         find = request.GET.get("find", "").strip()
         if find:  # a case reference, or the log reference an auditor quotes
             cases = cases.filter(Q(reference__iexact=find) | Q(log_ref__iexact=find))
@@ -155,7 +156,7 @@ class CaseListView(ChannelMixin, View):
             meetings = services.channel_panel_meetings(self.partnership).select_related(None).only("pk", "starts_at")[:24]
         return render(request, "channel/case_list.html", self.context(
             page_obj=page, cases=page.object_list, stages=stages, stage=stage, meetings=meetings,
-            meeting=meeting, find=find, can=self.abilities()))
+            meeting="" if meeting is None else str(meeting), find=find, can=self.abilities()))
 
     def abilities(self):
         user, p = self.request.user, self.partnership
