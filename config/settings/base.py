@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "prevent_hub.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "prevent_hub.core.middleware.LinkReferrerPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

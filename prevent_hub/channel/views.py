@@ -655,11 +655,9 @@ class MyRequestsView(ChannelMixin, View):
 def request_page(request, info, form, *, actor, purpose, status=200, extra=None):
     """The request and its answer form: the question is case content, so every showing of it is a logged read."""
     context = {"partnership": info.partnership, "info": info, "form": form, **(extra or {})}
-    response = render_logged(request, "channel/request_respond.html", context, case=info.case,
-                             sections=["information request"], purpose=purpose, recipient=str(info.organisation),
-                             status=status, actor=actor)
-    response["Referrer-Policy"] = "no-referrer"  # the link's token must not leak to anything the page loads
-    return response
+    return render_logged(request, "channel/request_respond.html", context, case=info.case,
+                         sections=["information request"], purpose=purpose, recipient=str(info.organisation),
+                         status=status, actor=actor)
 
 
 class RequestRespondView(ChannelMixin, View):
@@ -709,9 +707,8 @@ class FeedbackSummaryView(ChannelMixin, View):
 
 
 def link_refused(request, template):
-    response = render(request, template, {"refused": True}, status=404)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    # Link pages send no Referer (core.middleware.LinkReferrerPolicyMiddleware), refusals included.
+    return render(request, template, {"refused": True}, status=404)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -740,19 +737,12 @@ class PublicRequestView(View):
             services.information_return(request=info, token=token, **form.cleaned_data)
         except services.CaseError:
             return link_refused(request, self.template_name)
-        response = render(request, self.template_name, {"done": True, "public": True})
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        return render(request, self.template_name, {"done": True, "public": True})
 
 
 @method_decorator(login_not_required, name="dispatch")
 class PublicFeedbackView(View):
     template_name = "channel/feedback_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        response = super().dispatch(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
 
     def get(self, request, token):
         if services.feedback_link_find(token) is None:
