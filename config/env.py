@@ -59,5 +59,6 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 CACHE_URL = os.environ.get("CACHE_URL", "")
 FIELD_ENCRYPTION_KEYS = get_list("FIELD_ENCRYPTION_KEYS")
 STATS_SUPPRESSION_THRESHOLD = get_int("STATS_SUPPRESSION_THRESHOLD", 5)
+CHANNEL_FEEDBACK_LINK_DAYS = get_int("CHANNEL_FEEDBACK_LINK_DAYS", 60)
 # Set only by manage.py bench and loadtest for the server they start (issue 10); never in a deployment.
 BENCH_BASELINE = get_bool("BENCH_BASELINE", False)

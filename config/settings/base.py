@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config import env
 
@@ -181,6 +182,10 @@ SITE_URL = env.SITE_URL
 # Background jobs (reminder emails) run through django-tasks' database backend: `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 OWNER_LINK_DAYS = 14  # an emailed update link works this long, once
+# A Channel feedback link works this many days from the day it is made, once (channel.models.FeedbackLink).
+CHANNEL_FEEDBACK_LINK_DAYS = env.CHANNEL_FEEDBACK_LINK_DAYS
+if CHANNEL_FEEDBACK_LINK_DAYS < 1:
+    raise ImproperlyConfigured("CHANNEL_FEEDBACK_LINK_DAYS must be at least 1.")
 REMINDER_LEAD_DAYS = 14  # the first digest goes this many days before a period ends
 CHASER_INTERVAL_DAYS = 7  # then a chaser this often until every action is updated
 

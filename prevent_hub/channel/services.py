@@ -70,6 +70,10 @@ class CaseError(Exception):
     """Input the Channel process cannot accept; the message says what to fix."""
 
 
+class LinkExpired(CaseError):
+    """A link past the last day it works."""
+
+
 def _years_after(day: dt.date, years: int) -> dt.date:
     return _months_after(day, 12 * years)
 
@@ -554,6 +558,7 @@ def feedback_link_issue(*, actor, case, audience: str) -> str:
 
 
 def feedback_link_find(token: str) -> FeedbackLink | None:
+    """The unused link ``token`` opens, expired or not (the page says which), or None."""
     if not token:
         return None
     return (FeedbackLink.objects.select_related("partnership").filter(token_hash=secret_hash(token), used=False)
@@ -566,6 +571,8 @@ def feedback_submit(*, token: str, rating: int, comments: str = "") -> ChannelFe
     link = FeedbackLink.objects.select_for_update().filter(token_hash=secret_hash(token), used=False).first()
     if link is None:
         raise CaseError(_("This feedback link has already been used or does not exist."))
+    if link.has_expired():
+        raise LinkExpired(_("This feedback link has expired."))
     # Only a flag and the month: nothing to match the feedback to the case by time.
     _update(None, link, used=True)
     return object_create(actor=None, instance=ChannelFeedback(partnership=link.partnership, audience=link.audience,

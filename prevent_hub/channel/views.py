@@ -417,10 +417,13 @@ def _close(view, case, form):
 
 
 def _feedback_link(view, case, form):
+    from .models import feedback_link_expiry
+
     token = services.feedback_link_issue(actor=view.request.user, case=case, **form.cleaned_data)
     view.request.session[NEW_LINK_KEY] = view.request.build_absolute_uri(
         reverse("channel_public:feedback", kwargs={"token": token}))
-    return _("Feedback link made: copy it from this page now, it is shown only once.")
+    return _("Feedback link made: it works once, until %(day)s. Copy it from this page now, it is shown only once.") % {
+        "day": f"{feedback_link_expiry():%-d %B %Y}"}
 
 
 def _meetings(view, case):
@@ -744,21 +747,33 @@ class PublicRequestView(View):
 class PublicFeedbackView(View):
     template_name = "channel/feedback_form.html"
 
+    def refused(self, link=None):
+        """The page for a link that cannot be used: expired (and says so), or used or unknown. No form."""
+        if link is not None and link.has_expired():
+            context = {"expired": True, "days": settings.CHANNEL_FEEDBACK_LINK_DAYS}
+        else:
+            context = {"refused": True}
+        return render(self.request, self.template_name, context, status=404)
+
     def get(self, request, token):
-        if services.feedback_link_find(token) is None:
-            return render(request, self.template_name, {"refused": True}, status=404)
+        link = services.feedback_link_find(token)
+        if link is None or link.has_expired():
+            return self.refused(link)
         return render(request, self.template_name, {"form": forms.ChannelFeedbackForm()})
 
     def post(self, request, token):
-        if services.feedback_link_find(token) is None:
-            return render(request, self.template_name, {"refused": True}, status=404)
+        link = services.feedback_link_find(token)
+        if link is None or link.has_expired():
+            return self.refused(link)
         form = forms.ChannelFeedbackForm(request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
         try:
             services.feedback_submit(token=token, **form.cleaned_data)
+        except services.LinkExpired:  # the day ended between the check and the save
+            return self.refused(link)
         except services.CaseError:
-            return render(request, self.template_name, {"refused": True}, status=404)
+            return self.refused()
         return render(request, self.template_name, {"done": True})
 
 
