@@ -384,7 +384,7 @@ class Approval(CaseRecord):
 
     kind = models.CharField(_("what"), max_length=20, choices=ApprovalKind.choices)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="approvals")
-    reason = models.TextField(_("reason"))
+    reason = EncryptedTextField(_("reason"))  # free text about a case or a person: encrypted like the narrative
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -429,7 +429,7 @@ class ChannelFeedback(CaseRecord):
 
     audience = models.CharField(_("from"), max_length=20, choices=FeedbackAudience.choices)
     rating = models.PositiveSmallIntegerField(_("how helpful (1 to 5)"))
-    comments = models.TextField(_("comments"), blank=True)
+    comments = EncryptedTextField(_("comments"), blank=True)  # may name someone, whatever the form asks
     given_on = models.DateField(_("given on"))
 
     class Meta:

@@ -671,7 +671,8 @@ def approval_decide(*, actor, approval, approve: bool) -> Approval:
     status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     if approve and approval.kind == ApprovalKind.EARLY_ERASURE:
         # The approval row goes with the case; the erasure log row names both people.
-        case_erase(case=approval.case, reason=_("Early erasure: %(reason)s") % {"reason": approval.reason},
+        # The log outlives the case: it names the approval, never quotes its free-text reason.
+        case_erase(case=approval.case, reason=_("Early erasure, approval #%(id)s") % {"id": approval.pk},
                    actor=approval.requested_by, approved_by=actor)
         approval.status, approval.decided_by = status, actor
         return approval

@@ -636,7 +636,8 @@ class BulkExportDownloadView(ChannelMixin, View):
             body, log_refs = documents.cases_xlsx(self.partnership)
             log_access(actor=request.user, event="export", target_type="channel.case",
                        target_repr=f"{len(log_refs)} cases", sections=log_refs, partnership_id=self.partnership.pk,
-                       purpose=_("Approved bulk export: %(reason)s") % {"reason": approval.reason},
+                       # The approval is named, not quoted: its reason is free text, kept encrypted with it.
+                       purpose=_("Approved bulk export, approval #%(id)s") % {"id": approval.pk},
                        recipient=_("approved by %(user)s") % {"user": approval.decided_by})
         response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="channel-cases-{self.partnership.slug}.xlsx"'
