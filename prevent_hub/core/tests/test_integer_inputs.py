@@ -191,3 +191,33 @@ def test_a_filter_set_with_a_plain_number_filter_is_refused():
 
     with pytest.raises(ImproperlyConfigured, match="use WholeNumberFilter"):
         Loose({}, queryset=Organisation.objects.none(), partnership=None)
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", str(MAX_ID + 1), str(2**31), "-1", "1e9999999", "abc"])
+def test_hostile_integers_in_a_posted_form_are_form_errors(everyone, value):
+    """Model forms bound their numbers by the column (Django's model validators) and the edit version by
+    core.params: a value no column holds is a 400 with the form, never a 500 from the database."""
+    from django.db import connection
+
+    from prevent_hub.insights.models import MonthlyCount
+
+    client = Client(raise_request_exception=False)
+    client.force_login(everyone)
+    before = row_counts()
+    add = client.post(reverse("insights:monthlycount_add", kwargs={"partnership": "alpha"}),
+                      {"month": "2024-06-01", "referrals": value, "discussed_at_panel": "0", "adopted": "0"})
+    low, high = connection.ops.integer_field_range("PositiveIntegerField")  # SQLite's columns hold 64 bits
+    if whole_number(value, min_value=low, max_value=high) is not None:
+        assert add.status_code == 302 and MonthlyCount.objects.get().referrals == int(value)
+        MonthlyCount.objects.all().delete()
+    else:
+        assert add.status_code == 400 and "govuk-error-message" in add.content.decode()
+        assert row_counts() == before
+    count = MonthlyCount.objects.create(partnership=everyone.memberships.first().partnership,
+                                        month=dt.date(2024, 5, 1), referrals=3)
+    edit = client.post(reverse("insights:monthlycount_edit", kwargs={"partnership": "alpha", "pk": count.pk}),
+                       {"month": "2024-05-01", "referrals": "4", "discussed_at_panel": "0", "adopted": "0",
+                        "expected_version": value})
+    assert edit.status_code in (400, 409), edit.status_code
+    count.refresh_from_db()
+    assert count.referrals == 3 and count.version == 1
