@@ -17,7 +17,8 @@ _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,19}", re.ASCII)  # 19 digits: MAX_ID h
 
 
 def whole_number(value, *, min_value: int | None = None, max_value: int | None = None) -> int | None:
-    """Return ``value`` (text, or None) as an int if it is a whole number from ``min_value`` to ``max_value``, else None."""
+    """Return ``value`` (text or None) as an int if it is a whole number from ``min_value`` to ``max_value``;
+    else None."""
     if value is None:
         return None
     text = str(value).strip()

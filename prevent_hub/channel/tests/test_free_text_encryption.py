@@ -57,7 +57,8 @@ def test_reasons_and_comments_are_ciphertext_in_the_database_and_plain_on_the_pa
         assert raw_column(model, column, pk).startswith("enc1:")
     assert approval.reason == EXPORT_REASON and ChannelFeedback.objects.get().comments == COMMENTS
     client.force_login(chair)
-    assert EXPORT_REASON in client.get(reverse("channel:approval_list", kwargs={"partnership": "alpha"})).content.decode()
+    approvals = client.get(reverse("channel:approval_list", kwargs={"partnership": "alpha"}))
+    assert EXPORT_REASON in approvals.content.decode()
     summary = client.get(reverse("channel:feedback_summary", kwargs={"partnership": "alpha"})).content.decode()
     assert COMMENTS in summary
     # Feedback without comments stays out of the comments list (an empty value is stored empty, not encrypted).

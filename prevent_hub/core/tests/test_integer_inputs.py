@@ -37,7 +37,8 @@ HOSTILE = [
 ]
 INTEGER_FILTERS = (WholeNumberFilter, django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)
 # Integer parameters read by hand rather than through a filter set, per page (``page`` is added to every list page).
-HAND_READ = {"channel:case_list": ("meeting",), "insights:statistics": ("year",), "insights:statistics_export": ("year",)}
+HAND_READ = {"channel:case_list": ("meeting",), "insights:statistics": ("year",),
+             "insights:statistics_export": ("year",)}
 LIST_PAGES_WITHOUT_FILTER_SETS = ("channel:case_list", "channel:feedback_summary", "channel:approval_list",
                                   "audit:changelog_list", "audit:accesslog_list", "accounts:user_list",
                                   "insights:statistics")

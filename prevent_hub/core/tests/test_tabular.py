@@ -300,7 +300,8 @@ def test_a_document_type_anywhere_before_the_first_element_is_refused(part):
     with pytest.raises(tabular.PackageError) as refused:
         tabular.check_package(zip_bytes({"xl/workbook.xml": part}))
     assert refused.value.reason == tabular.PackageError.DTD
-    assert message_of(zip_bytes({"xl/workbook.xml": part}), "dtd.xlsx") == "The file is not a CSV or Excel (.xlsx) file."
+    refused_import = message_of(zip_bytes({"xl/workbook.xml": part}), "dtd.xlsx")
+    assert refused_import == "The file is not a CSV or Excel (.xlsx) file."
 
 
 def test_a_package_is_checked_for_the_main_part_of_its_kind():

@@ -4,6 +4,7 @@ The finding: every response carried ``Server: gunicorn``. A real gunicorn is sta
 the benchmark starts it (benchmark.Processes), with the production settings and a SQLite file database.
 """
 import http.client
+import os
 import subprocess
 import sys
 import time
@@ -17,8 +18,6 @@ from prevent_hub.scale import benchmark
 
 @pytest.fixture
 def production_env(tmp_path):
-    import os
-
     env = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
     env.update({
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
