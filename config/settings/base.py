@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config import env
 
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "prevent_hub.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "prevent_hub.core.middleware.LinkReferrerPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,6 +169,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# WhiteNoise sends Access-Control-Allow-Origin: * by default; nothing of ours is for other sites to read.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -188,6 +192,10 @@ SITE_URL = env.SITE_URL
 # Background jobs (reminder emails) run through django-tasks' database backend: `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 OWNER_LINK_DAYS = 14  # an emailed update link works this long, once
+# A Channel feedback link works this many days from the day it is made, once (channel.models.FeedbackLink).
+CHANNEL_FEEDBACK_LINK_DAYS = env.CHANNEL_FEEDBACK_LINK_DAYS
+if CHANNEL_FEEDBACK_LINK_DAYS < 1:
+    raise ImproperlyConfigured("CHANNEL_FEEDBACK_LINK_DAYS must be at least 1.")
 REMINDER_LEAD_DAYS = 14  # the first digest goes this many days before a period ends
 CHASER_INTERVAL_DAYS = 7  # then a chaser this often until every action is updated
 

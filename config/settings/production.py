@@ -44,3 +44,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Unhandled errors (and CSRF refusals) go to stderr as one line each: request id, method, view, status,
+# exception type and frames; never the path (link pages carry tokens), the query, posted data or the
+# exception's message (core.errorlog). A new dictionary, so the base settings' one is left as it was.
+_BASE_LOGGING = LOGGING  # noqa: F405
+LOGGING = {
+    **_BASE_LOGGING,
+    "formatters": {**_BASE_LOGGING["formatters"],
+                   "request": {"()": "prevent_hub.core.errorlog.RequestErrorFormatter"}},
+    "handlers": {**_BASE_LOGGING["handlers"],
+                 "request_errors": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+                                    "formatter": "request"}},
+    "loggers": {
+        **_BASE_LOGGING["loggers"],
+        "django.request": {"handlers": ["request_errors"], "level": "ERROR", "propagate": False},
+        "django.security.csrf": {"handlers": ["request_errors"], "level": "WARNING", "propagate": False},
+    },
+}

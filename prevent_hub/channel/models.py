@@ -8,10 +8,12 @@ recorded practitioners' judgements, kept as words.
 ``__str__`` of every model names only the case's pseudonymous reference, because
 record names appear in the change log, which outlives an erased case.
 """
+import datetime as dt
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.links import record_url
@@ -382,7 +384,7 @@ class Approval(CaseRecord):
 
     kind = models.CharField(_("what"), max_length=20, choices=ApprovalKind.choices)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="approvals")
-    reason = models.TextField(_("reason"))
+    reason = EncryptedTextField(_("reason"))  # free text about a case or a person: encrypted like the narrative
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -395,6 +397,11 @@ class Approval(CaseRecord):
         return f"{self.get_kind_display()} ({self.get_status_display()})"
 
 
+def feedback_link_expiry() -> dt.date:
+    """The last day a feedback link made today works (CHANNEL_FEEDBACK_LINK_DAYS from today)."""
+    return timezone.localdate() + dt.timedelta(days=settings.CHANNEL_FEEDBACK_LINK_DAYS)
+
+
 class FeedbackLink(CaseRecord):
     """A single-use link for someone involved in a case to give anonymous feedback (seed 5.3)."""
 
@@ -404,6 +411,8 @@ class FeedbackLink(CaseRecord):
     audience = models.CharField(_("for"), max_length=20, choices=FeedbackAudience.choices)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     used = models.BooleanField(default=False)  # no time: it would match the feedback to the case
+    # Set when the link is made, never when it is used, for the same reason.
+    expires_on = models.DateField(_("works until"), default=feedback_link_expiry, editable=False)
 
     class Meta:
         verbose_name = _("feedback link")
@@ -411,13 +420,16 @@ class FeedbackLink(CaseRecord):
     def __str__(self):
         return f"Feedback link for {self.case}"
 
+    def has_expired(self, today: dt.date | None = None) -> bool:
+        return (today or timezone.localdate()) > self.expires_on
+
 
 class ChannelFeedback(CaseRecord):
     """Anonymous feedback on the Channel process. It names no case, so it outlives erasure and identifies nobody."""
 
     audience = models.CharField(_("from"), max_length=20, choices=FeedbackAudience.choices)
     rating = models.PositiveSmallIntegerField(_("how helpful (1 to 5)"))
-    comments = models.TextField(_("comments"), blank=True)
+    comments = EncryptedTextField(_("comments"), blank=True)  # may name someone, whatever the form asks
     given_on = models.DateField(_("given on"))
 
     class Meta:

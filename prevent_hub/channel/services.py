@@ -70,6 +70,10 @@ class CaseError(Exception):
     """Input the Channel process cannot accept; the message says what to fix."""
 
 
+class LinkExpired(CaseError):
+    """A link past the last day it works."""
+
+
 def _years_after(day: dt.date, years: int) -> dt.date:
     return _months_after(day, 12 * years)
 
@@ -554,6 +558,7 @@ def feedback_link_issue(*, actor, case, audience: str) -> str:
 
 
 def feedback_link_find(token: str) -> FeedbackLink | None:
+    """The unused link ``token`` opens, expired or not (the page says which), or None."""
     if not token:
         return None
     return (FeedbackLink.objects.select_related("partnership").filter(token_hash=secret_hash(token), used=False)
@@ -566,6 +571,8 @@ def feedback_submit(*, token: str, rating: int, comments: str = "") -> ChannelFe
     link = FeedbackLink.objects.select_for_update().filter(token_hash=secret_hash(token), used=False).first()
     if link is None:
         raise CaseError(_("This feedback link has already been used or does not exist."))
+    if link.has_expired():
+        raise LinkExpired(_("This feedback link has expired."))
     # Only a flag and the month: nothing to match the feedback to the case by time.
     _update(None, link, used=True)
     return object_create(actor=None, instance=ChannelFeedback(partnership=link.partnership, audience=link.audience,
@@ -664,7 +671,8 @@ def approval_decide(*, actor, approval, approve: bool) -> Approval:
     status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     if approve and approval.kind == ApprovalKind.EARLY_ERASURE:
         # The approval row goes with the case; the erasure log row names both people.
-        case_erase(case=approval.case, reason=_("Early erasure: %(reason)s") % {"reason": approval.reason},
+        # The log outlives the case: it names the approval, never quotes its free-text reason.
+        case_erase(case=approval.case, reason=_("Early erasure, approval #%(id)s") % {"id": approval.pk},
                    actor=approval.requested_by, approved_by=actor)
         approval.status, approval.decided_by = status, actor
         return approval

@@ -21,6 +21,7 @@ from django.views import View
 from prevent_hub.accounts.selectors import access_requests
 from prevent_hub.audit.services import log_access
 from prevent_hub.core.generic import ModelViews, PartnershipMixin
+from prevent_hub.core.params import query_int
 from prevent_hub.core.permissions import has_perm
 
 from . import documents, forms, selectors, services, tables, workflow
@@ -139,9 +140,9 @@ class CaseListView(ChannelMixin, View):
         stage = request.GET.get("stage", "")
         if stage in Stage.values:
             cases = cases.filter(stage=stage)
-        meeting = request.GET.get("meeting", "")
-        if meeting.isdigit():
-            cases = cases.filter(listings__meeting_id=int(meeting))
+        meeting = query_int(request.GET, "meeting")  # None for anything no meeting's id could be (core.params)
+        if meeting is not None:
+            cases = cases.filter(listings__meeting_id=meeting)
         find = request.GET.get("find", "").strip()
         if find:  # a case reference, or the log reference an auditor quotes
             cases = cases.filter(Q(reference__iexact=find) | Q(log_ref__iexact=find))
@@ -156,7 +157,7 @@ class CaseListView(ChannelMixin, View):
             meetings = services.channel_panel_meetings(self.partnership).select_related(None).only("pk", "starts_at")[:24]
         return render(request, "channel/case_list.html", self.context(
             page_obj=page, cases=page.object_list, stages=stages, stage=stage, meetings=meetings,
-            meeting=meeting, find=find, can=self.abilities()))
+            meeting="" if meeting is None else str(meeting), find=find, can=self.abilities()))
 
     def abilities(self):
         user, p = self.request.user, self.partnership
@@ -417,10 +418,13 @@ def _close(view, case, form):
 
 
 def _feedback_link(view, case, form):
+    from .models import feedback_link_expiry
+
     token = services.feedback_link_issue(actor=view.request.user, case=case, **form.cleaned_data)
     view.request.session[NEW_LINK_KEY] = view.request.build_absolute_uri(
         reverse("channel_public:feedback", kwargs={"token": token}))
-    return _("Feedback link made: copy it from this page now, it is shown only once.")
+    return _("Feedback link made: it works once, until %(day)s. Copy it from this page now, it is shown only once.") % {
+        "day": f"{feedback_link_expiry():%-d %B %Y}"}
 
 
 def _meetings(view, case):
@@ -633,7 +637,8 @@ class BulkExportDownloadView(ChannelMixin, View):
             body, log_refs = documents.cases_xlsx(self.partnership)
             log_access(actor=request.user, event="export", target_type="channel.case",
                        target_repr=f"{len(log_refs)} cases", sections=log_refs, partnership_id=self.partnership.pk,
-                       purpose=_("Approved bulk export: %(reason)s") % {"reason": approval.reason},
+                       # The approval is named, not quoted: its reason is free text, kept encrypted with it.
+                       purpose=_("Approved bulk export, approval #%(id)s") % {"id": approval.pk},
                        recipient=_("approved by %(user)s") % {"user": approval.decided_by})
         response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="channel-cases-{self.partnership.slug}.xlsx"'
@@ -655,11 +660,9 @@ class MyRequestsView(ChannelMixin, View):
 def request_page(request, info, form, *, actor, purpose, status=200, extra=None):
     """The request and its answer form: the question is case content, so every showing of it is a logged read."""
     context = {"partnership": info.partnership, "info": info, "form": form, **(extra or {})}
-    response = render_logged(request, "channel/request_respond.html", context, case=info.case,
-                             sections=["information request"], purpose=purpose, recipient=str(info.organisation),
-                             status=status, actor=actor)
-    response["Referrer-Policy"] = "no-referrer"  # the link's token must not leak to anything the page loads
-    return response
+    return render_logged(request, "channel/request_respond.html", context, case=info.case,
+                         sections=["information request"], purpose=purpose, recipient=str(info.organisation),
+                         status=status, actor=actor)
 
 
 class RequestRespondView(ChannelMixin, View):
@@ -709,9 +712,8 @@ class FeedbackSummaryView(ChannelMixin, View):
 
 
 def link_refused(request, template):
-    response = render(request, template, {"refused": True}, status=404)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    # Link pages send no Referer (core.middleware.LinkReferrerPolicyMiddleware), refusals included.
+    return render(request, template, {"refused": True}, status=404)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -740,35 +742,40 @@ class PublicRequestView(View):
             services.information_return(request=info, token=token, **form.cleaned_data)
         except services.CaseError:
             return link_refused(request, self.template_name)
-        response = render(request, self.template_name, {"done": True, "public": True})
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        return render(request, self.template_name, {"done": True, "public": True})
 
 
 @method_decorator(login_not_required, name="dispatch")
 class PublicFeedbackView(View):
     template_name = "channel/feedback_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        response = super().dispatch(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+    def refused(self, link=None):
+        """The page for a link that cannot be used: expired (and says so), or used or unknown. No form."""
+        if link is not None and link.has_expired():
+            context = {"expired": True, "days": settings.CHANNEL_FEEDBACK_LINK_DAYS}
+        else:
+            context = {"refused": True}
+        return render(self.request, self.template_name, context, status=404)
 
     def get(self, request, token):
-        if services.feedback_link_find(token) is None:
-            return render(request, self.template_name, {"refused": True}, status=404)
+        link = services.feedback_link_find(token)
+        if link is None or link.has_expired():
+            return self.refused(link)
         return render(request, self.template_name, {"form": forms.ChannelFeedbackForm()})
 
     def post(self, request, token):
-        if services.feedback_link_find(token) is None:
-            return render(request, self.template_name, {"refused": True}, status=404)
+        link = services.feedback_link_find(token)
+        if link is None or link.has_expired():
+            return self.refused(link)
         form = forms.ChannelFeedbackForm(request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
         try:
             services.feedback_submit(token=token, **form.cleaned_data)
+        except services.LinkExpired:  # the day ended between the check and the save
+            return self.refused(link)
         except services.CaseError:
-            return render(request, self.template_name, {"refused": True}, status=404)
+            return self.refused()
         return render(request, self.template_name, {"done": True})
 
 

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .params import MAX_ID, WholeNumberField
+
 
 class YesNoAnyWidget(django_filters.widgets.BooleanWidget):
     """A yes/no filter whose empty choice reads "Any", not django-filter's "Unknown"."""
@@ -20,6 +22,19 @@ class YesNoAnyWidget(django_filters.widgets.BooleanWidget):
     def format_value(self, value):
         # As BooleanWidget.render does it: the GOV.UK field template marks the selected option from this.
         return [{True: "true", False: "false", "true": "true", "false": "false"}.get(value, "")]
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A number typed into a filter: a whole number within bounds, or the filter form says which are accepted.
+
+    Use it for every number filter (``PartnershipFilterSet`` refuses django-filter's own NumberFilter, whose
+    decimal field lets ``1e999999999`` through to the query; see core.params).
+    """
+
+    field_class = WholeNumberField
+
+    def __init__(self, *args, min_value: int = 0, max_value: int = MAX_ID, **kwargs):
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
 
 
 class PartnershipFilterSet(django_filters.FilterSet):
@@ -36,6 +51,10 @@ class PartnershipFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.partnership = partnership
         for name, flt in self.filters.items():
+            if isinstance(flt, django_filters.NumberFilter) and not isinstance(flt, WholeNumberFilter):
+                raise ImproperlyConfigured(f"{type(self).__name__}.{name}: use WholeNumberFilter (core.params).")
+            # A record chosen from a list (ModelChoiceFilter and ModelMultipleChoiceFilter) needs nothing more:
+            # Django's ModelChoiceField refuses what is not a number, and a number no id can be matches no row.
             queryset = flt.extra.get("queryset")
             if queryset is not None and any(f.name == "partnership" for f in queryset.model._meta.fields):
                 self.form.fields[name].queryset = queryset.filter(partnership=partnership)

@@ -4,6 +4,8 @@ from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.utils.html import format_html, format_html_join
 
+from .params import WholeNumberField
+
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text  # keep "RAG", "LMS"
@@ -131,7 +133,7 @@ class PartnershipModelForm(forms.ModelForm):
     carries the version the user started editing from, for conflict detection.
     """
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = WholeNumberField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         # Subclasses declare ``class Meta(PartnershipModelForm.Meta)`` to keep this.

@@ -541,9 +541,9 @@ class ModelViews:
             "add": f"{path_prefix}/add/",
             "import": f"{path_prefix}/import/",
             "export": f"{path_prefix}/export/",
-            "detail": f"{path_prefix}/<int:pk>/",
-            "edit": f"{path_prefix}/<int:pk>/edit/",
-            "delete": f"{path_prefix}/<int:pk>/delete/",
-            "history": f"{path_prefix}/<int:pk>/history/",
+            "detail": f"{path_prefix}/<id:pk>/",
+            "edit": f"{path_prefix}/<id:pk>/edit/",
+            "delete": f"{path_prefix}/<id:pk>/delete/",
+            "history": f"{path_prefix}/<id:pk>/history/",
         }
         return [path(routes[action], view.as_view(), name=f"{name}_{action}") for action, view in self.views.items()]

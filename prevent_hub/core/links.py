@@ -9,7 +9,7 @@ import functools
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-# Stands in for the id while the fixed parts are found: a valid <int:pk> that no slug or path holds.
+# Stands in for the id while the fixed parts are found: a valid <id:pk> that no slug or path holds.
 _PK_MARK = 4_611_686_018_427_387_917
 
 

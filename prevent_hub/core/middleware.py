@@ -34,3 +34,28 @@ class NoStoreMiddleware:
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
         return response
+
+
+# URL keyword arguments that hold a link's secret: whoever has the URL can open the page (owner updates,
+# training returns and feedback, Channel requests and feedback, calendar feeds; allauth's email keys).
+SECRET_URL_KWARGS = frozenset({"token", "key"})
+
+
+class LinkReferrerPolicyMiddleware:
+    """Send no Referer from any page whose URL carries a secret, whatever the page answers.
+
+    The default policy (``same-origin``) would send the page's URL, token included, with every request
+    for the page's own scripts and styles, and to any page of ours it links to; those URLs then sit in
+    access logs. Deciding by the matched URL pattern means a new link page cannot be added without it
+    (core/tests/test_link_pages.py walks every such pattern).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and not SECRET_URL_KWARGS.isdisjoint(match.kwargs):
+            response["Referrer-Policy"] = "no-referrer"
+        return response

@@ -48,7 +48,10 @@ __all__ = [
     "Table",
     "TableError",
     "TableSpec",
+    "PackageError",
     "ValidationResult",
+    "check_package",
+    "decode_text",
     "human_size",
     "neutralise",
     "normalise",
@@ -567,23 +570,31 @@ def _read_csv(data: bytes) -> Generator[list[str], None, None]:
 
 
 def _decode(data: bytes) -> str:
-    """Decode CSV bytes as UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252."""
+    try:
+        return decode_text(data)
+    except ValueError:
+        raise _not_a_table() from None
+
+
+def decode_text(data: bytes) -> str:
+    """Decode text bytes as UTF-8 (with or without BOM), UTF-16 with a BOM, or Windows-1252; raise
+    ValueError for bytes that are none of these or hold a NUL (a binary file)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise _not_a_table() from None
+            raise ValueError("not UTF-16 text") from None
         if "\0" in text:
-            raise _not_a_table()
+            raise ValueError("a NUL character")
         return text
     if b"\0" in data:
-        raise _not_a_table()
+        raise ValueError("a NUL byte")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _not_a_table()
+    raise ValueError("not text in a known encoding")
 
 
 def _delimiter(text: str) -> str:
@@ -640,41 +651,108 @@ def _xlsx_rows(workbook) -> Generator[tuple, None, None]:
 def _check_zip(data: bytes) -> None:
     """Refuse a ZIP that is not a workbook or that unpacks to too much (a zip bomb)."""
     try:
+        check_package(data)
+    except PackageError as error:
+        raise (_too_large() if error.reason in PackageError.TOO_LARGE_REASONS else _not_a_table()) from error
+
+
+class PackageError(ValueError):
+    """Why a file is not an Office Open XML package we accept; ``reason`` is one of the names below."""
+
+    NOT_ZIP = "not_zip"  # not a ZIP at all, or a damaged one
+    NOT_PACKAGE = "not_package"  # a ZIP, but not Office Open XML (no [Content_Types].xml)
+    NO_MAIN_PART = "no_main_part"  # a package, but not of the kind asked for (no word/document.xml, say)
+    TOO_MANY_PARTS = "too_many_parts"
+    TOO_LARGE = "too_large"  # unpacks to more than MAX_UNCOMPRESSED_BYTES
+    OVERCOMPRESSED = "overcompressed"  # a part compressed more than MAX_COMPRESSION_RATIO: a zip bomb
+    DTD = "dtd"  # an XML part declares a document type (entity expansion, external entities)
+    UNREADABLE = "unreadable"  # a part cannot be read: encrypted, unknown compression, corrupt
+    TOO_LARGE_REASONS = frozenset({TOO_MANY_PARTS, TOO_LARGE, OVERCOMPRESSED})
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def check_package(data: bytes, *, main_part: str | None = None) -> None:
+    """Raise PackageError unless ``data`` is an Office Open XML package (.xlsx, .docx, .pptx) safe to open.
+
+    Checked with zipfile before any Office library sees the file: at most MAX_ZIP_ENTRIES parts,
+    MAX_UNCOMPRESSED_BYTES in all, no part over RATIO_CHECK_ABOVE_BYTES compressed more than
+    MAX_COMPRESSION_RATIO times, a ``[Content_Types].xml`` and ``main_part`` if given, and no XML part
+    with a document type declaration. zipfile stops reading an entry at its declared size (and then
+    fails the CRC check), so the declared sizes in the central directory are a safe bound.
+    """
+    try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-        raise _not_a_table() from error
+        raise PackageError(PackageError.NOT_ZIP) from error
     with archive:
         if len(entries) > MAX_ZIP_ENTRIES:
-            raise _too_large()
+            raise PackageError(PackageError.TOO_MANY_PARTS)
         total = 0
         for entry in entries:
             total += entry.file_size
             if entry.file_size > RATIO_CHECK_ABOVE_BYTES and (
                 entry.compress_size == 0 or entry.file_size / entry.compress_size > MAX_COMPRESSION_RATIO
             ):
-                raise _too_large()
+                raise PackageError(PackageError.OVERCOMPRESSED)
         if total > MAX_UNCOMPRESSED_BYTES:
-            raise _too_large()
+            raise PackageError(PackageError.TOO_LARGE)
         names = {entry.filename for entry in entries}
         if "[Content_Types].xml" not in names:
-            raise _not_a_table()
+            raise PackageError(PackageError.NOT_PACKAGE)
+        if main_part is not None and main_part not in names:
+            raise PackageError(PackageError.NO_MAIN_PART)
         for entry in entries:
             if entry.filename.lower().endswith((".xml", ".rels", ".vml")):
                 _check_xml_prolog(archive, entry)
 
 
+# A part's prolog (XML declaration, comments, processing instructions) is read up to its first element.
+XML_PROLOG_LIMIT = 64 * 1024
+
+
 def _check_xml_prolog(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
-    """Refuse XML parts with a DTD (entity expansion, external entities): workbooks never have one."""
+    """Refuse XML parts with a DTD (entity expansion, external entities): Office files never have one.
+
+    A DTD can only come before the first element, but after any amount of comment: the prolog is read
+    up to the first element, and a part whose first element is not within XML_PROLOG_LIMIT is refused.
+    """
     try:
         with archive.open(entry) as part:
-            head = part.read(4096)
+            head = part.read(XML_PROLOG_LIMIT)
     except Exception as error:  # encrypted entry, unsupported compression, corrupt data
-        raise _not_a_table() from error
+        raise PackageError(PackageError.UNREADABLE) from error
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head or _xml_prolog_declares(head, complete=entry.file_size <= len(head)):
+        raise PackageError(PackageError.DTD)
+
+
+def _xml_prolog_declares(head: bytes, *, complete: bool) -> bool:
+    """Whether the XML before the first element declares anything (<!DOCTYPE ...>, in any letter case or
+    encoding), or the first element is not in ``head`` although there is more to read."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head.decode("utf-16", errors="ignore").encode("utf-8")
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise _not_a_table()
+        text = head.decode("utf-16", errors="ignore")
+    else:
+        text = head.decode("utf-8", errors="ignore")
+    position, length = (1 if text.startswith("\ufeff") else 0), len(text)
+    while position < length:
+        if text[position].isspace():
+            position += 1
+        elif text.startswith("<?", position):
+            end = text.find("?>", position + 2)
+            if end < 0:
+                return not complete
+            position = end + 2
+        elif text.startswith("<!--", position):
+            end = text.find("-->", position + 4)
+            if end < 0:
+                return not complete
+            position = end + 3
+        else:
+            return text.startswith("<!", position)  # a declaration; anything else ends the prolog
+    return not complete
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,6 +29,12 @@ class ImportBatch(PartnershipScopedModel):
 
 
 class Referral(PartnershipScopedModel):
+    """One referral from another case system. Record-level data the case team alone may see (core.roles), so it is
+    change-logged like a case record (docs/architecture.md, "Channel case records"): by shape only, under a name
+    that carries neither its reference nor its district, and shown only to auditors."""
+
+    audit_withhold_content = True
+
     reference = models.CharField(_("reference"), max_length=100)
     referral_date = models.DateField(_("referral date"))
     financial_year = models.PositiveSmallIntegerField(_("financial year"), editable=False)
@@ -49,6 +55,10 @@ class Referral(PartnershipScopedModel):
 
     def __str__(self):
         return self.reference
+
+    @property
+    def audit_name(self) -> str:
+        return f"insights/referral/{self.pk}"
 
     def get_absolute_url(self):
         return record_url("insights:referral_detail", self.partnership.slug, self.pk)

@@ -9,6 +9,7 @@ from django.views import View
 
 from prevent_hub.audit.services import log_access
 from prevent_hub.core.generic import ModelViews, PartnershipMixin
+from prevent_hub.core.params import query_int
 from prevent_hub.core.permissions import has_perm
 
 from . import categories, charts, exporters, forms, importers, selectors, tables
@@ -26,12 +27,7 @@ class StatisticsMixin(PartnershipMixin):
         if not has_perm(self.request.user, self.permission, self.partnership):
             raise PermissionDenied
         today_year = categories.financial_year(timezone.localdate())
-        try:
-            year = int(self.request.GET.get("year", today_year))
-        except ValueError:
-            year = today_year
-        if not selectors.FIRST_YEAR <= year <= today_year:
-            year = today_year
+        year = query_int(self.request.GET, "year", min_value=selectors.FIRST_YEAR, max_value=today_year) or today_year
         full = not self.protect_always and selectors.sees_unsuppressed(self.request.user, self.partnership)
         return year, full
 

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from prevent_hub.core.filtersets import PartnershipFilterSet, YesNoAnyWidget
+from prevent_hub.core.filtersets import PartnershipFilterSet, WholeNumberFilter, YesNoAnyWidget
 from prevent_hub.directory.models import Organisation
 
 from .choices import ActionStatus, Tag
@@ -19,7 +19,7 @@ class ActionFilterSet(PartnershipFilterSet):
     choice_sources = (PlanVersion, Plan, Organisation)
     plan_version = django_filters.ModelChoiceFilter(
         queryset=PlanVersion.objects.select_related("plan"), label=_("Plan version"), empty_label=_("Any version"))
-    theme = django_filters.NumberFilter(field_name="theme__number", label=_("Theme number"))
+    theme = WholeNumberFilter(field_name="theme__number", label=_("Theme number"), min_value=1, max_value=32767)
     organisation = django_filters.ModelChoiceFilter(
         queryset=Organisation.objects.all(), label=_("Owner organisation"), empty_label=_("Any organisation"),
         method="filter_organisation")

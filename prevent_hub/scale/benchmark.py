@@ -32,6 +32,8 @@ from prevent_hub.core.roles import Role
 TARGET_P95_MS = 150.0  # every page's p95 at most this...
 TARGET_BASELINE_RATIO = 5.0  # ...and at most this many times the bare page's p95
 SERVER_WORKERS = 2
+# The settings production runs gunicorn with (no Server header): the benchmark measures that server.
+GUNICORN_CONFIG = Path(settings.BASE_DIR) / "config" / "gunicorn.conf.py"
 HOST = "127.0.0.1"
 # The bare page, mounted by config/urls.py only in the server the benchmark starts (BENCH_BASELINE), so it
 # cannot be reversed here.
@@ -255,7 +257,8 @@ class Processes:
     def __enter__(self):
         try:
             self._start("gunicorn", [
-                sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"{HOST}:{self.port}",
+                sys.executable, "-m", "gunicorn", "config.wsgi", "--config", str(GUNICORN_CONFIG),
+                "--bind", f"{HOST}:{self.port}",
                 "--workers", str(SERVER_WORKERS), "--worker-class", "sync", "--timeout", "120",
                 "--no-control-socket", "--error-logfile", "-",
             ])

@@ -8,6 +8,7 @@ from django.views import View
 
 from prevent_hub.core.dates import as_of_from
 from prevent_hub.core.generic import ModelViews, ObjectFormPostView, PartnershipMixin
+from prevent_hub.core.params import query_int
 from prevent_hub.core.permissions import has_perm
 from prevent_hub.plans import schedule
 
@@ -100,7 +101,8 @@ class HeadCountDeleteView(SessionSubmitView):
     """Remove a wrong line of attendance (a slip, or a trainer's return entered twice)."""
 
     def save(self, session):
-        row = session.head_counts.filter(pk=self.request.POST.get("head_count")).first()
+        pk = query_int(self.request.POST, "head_count")
+        row = session.head_counts.filter(pk=pk).first() if pk is not None else None
         if row is None:
             return False, "That line of attendance is not on this session."
         services.head_count_delete(actor=self.request.user, head_count=row)

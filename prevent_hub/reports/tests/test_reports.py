@@ -187,7 +187,7 @@ def test_an_uploaded_template_gives_the_report_its_styles_and_header_logo(client
 
 @pytest.mark.parametrize("name, data, message", [
     ("notes.txt", b"plain text", "must be a Word .docx file"),
-    ("fake.docx", b"%PDF-1.4 not a zip", "content is something else"),
+    ("fake.docx", b"%PDF-1.4 not a zip", "is named .docx but is not a Word document"),
     ("broken.docx", b"PK\x03\x04 not really a zip", "not a Word document"),
 ])
 def test_a_bad_template_is_refused_and_nothing_is_saved(client, dataset, name, data, message):
