@@ -11,7 +11,6 @@ import datetime
 import functools
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models

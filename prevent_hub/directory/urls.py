@@ -9,7 +9,7 @@ urlpatterns = [
     path("settings/", views.PartnershipSettingsView.as_view(), name="partnership_settings"),
     *views.organisation_views.urls("organisations"),
     *views.person_views.urls("people"),
-    path("people/<int:pk>/invite/", views.PersonInviteView.as_view(), name="person_invite"),
+    path("people/<id:pk>/invite/", views.PersonInviteView.as_view(), name="person_invite"),
     *views.prevent_lead_views.urls("prevent-leads"),
     *views.glossary_views.urls("glossary"),
 ]

@@ -1,8 +1,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.views import View
-
 from django.utils.translation import gettext as _
+from django.views import View
 
 from prevent_hub.core.generic import ModelViews, ObjectFormPostView, PartnershipMixin
 from prevent_hub.core.permissions import has_perm

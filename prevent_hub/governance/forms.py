@@ -2,9 +2,9 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from prevent_hub.core.dates import check_plausible
 from prevent_hub.core.forms import GovUKDateField, GovUKDateTimeField, PartnershipModelForm, formfield_for
 from prevent_hub.core.uploads import check_document
-from prevent_hub.core.dates import check_plausible
 from prevent_hub.plans.models import Action, Theme
 
 from .choices import AttendanceStatus

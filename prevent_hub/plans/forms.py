@@ -4,8 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from prevent_hub.core.uploads import check_document
 from prevent_hub.core.forms import PartnershipModelForm, formfield_for
+from prevent_hub.core.uploads import check_document
 
 from .choices import CheckpointOutcome
 from .models import Action, MitigatingAction, Plan, PlanVersion, ProgressUpdate

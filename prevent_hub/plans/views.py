@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
@@ -19,8 +19,8 @@ from django.views import View
 
 from prevent_hub.audit.services import log_access
 from prevent_hub.core.dates import as_of_from
-from prevent_hub.core.generic import ModelViewMixin, ModelViews, ObjectFormPostView, ObjectMixin
-from prevent_hub.core.generic import PartnershipMixin
+from prevent_hub.core.generic import ModelViewMixin, ModelViews, ObjectFormPostView, ObjectMixin, PartnershipMixin
+from prevent_hub.core.params import record_id
 from prevent_hub.core.permissions import has_perm
 from prevent_hub.core.ratelimit import within
 from prevent_hub.directory.models import Person
@@ -431,9 +431,9 @@ class ProgressUpdateCreateView(ObjectMixin, View):
             offered = [p.start for p in periods]
             form.initial.setdefault("period_start", (current.start if current.start in offered else
                                                      offered[0] if offered else current.start).isoformat())
-            chosen = self.request.GET.get("for", "")
-            if "reporting_for" in form.fields and chosen.isdigit() and int(chosen) in owners:
-                form.initial["reporting_for"] = int(chosen)
+            chosen = record_id(self.request.GET.get("for"))
+            if "reporting_for" in form.fields and chosen in owners:
+                form.initial["reporting_for"] = chosen
         return form
 
     def get(self, request, *args, **kwargs):
@@ -547,7 +547,7 @@ class QuarterRequestView(PartnershipMixin, View):
     def post(self, request, *args, **kwargs):
         if not has_perm(request.user, "plans.send_ownerlink", self.partnership):
             raise PermissionDenied
-        version = PlanVersion.objects.filter(partnership=self.partnership, pk=_int(request.POST.get("version"))).first()
+        version = PlanVersion.objects.filter(partnership=self.partnership, pk=record_id(request.POST.get("version"))).first()
         if version is None:
             raise Http404
         period = chosen_period(request, version)
@@ -562,7 +562,7 @@ class QuarterRequestView(PartnershipMixin, View):
                 for person, why in skipped:
                     messages.error(request, why)
                 return HttpResponseRedirect(back)
-            person = Person.objects.filter(partnership=self.partnership, pk=_int(request.POST.get("person"))).first()
+            person = Person.objects.filter(partnership=self.partnership, pk=record_id(request.POST.get("person"))).first()
             if person is None:
                 raise Http404
             if what == "send":
@@ -579,12 +579,6 @@ class QuarterRequestView(PartnershipMixin, View):
         except services.TrackingError as error:
             messages.error(request, str(error))
         return HttpResponseRedirect(back)
-
-
-def _int(value) -> int | None:
-    """A record id from a form: digits that fit the database's integers, else None."""
-    value = str(value or "")
-    return int(value) if value.isdigit() and int(value) < 2**63 else None
 
 
 def plural(count: int, one: str, many: str) -> str:

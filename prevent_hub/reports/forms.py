@@ -33,9 +33,9 @@ class ReportRequestForm(forms.Form):
                                       help_text=_("Leave empty to use the partnership's default template, if it has one."))
 
     def __init__(self, *args, partnership, **kwargs):
-        from prevent_hub.plans.models import PlanVersion
         from django.db.models import Min
 
+        from prevent_hub.plans.models import PlanVersion
         from prevent_hub.plans.schedule import add_months, period_containing, periods_between
 
         from .content import period_of, year_label

@@ -32,7 +32,7 @@ from prevent_hub.reports.models import ReportRun
 from prevent_hub.training.demo import load_warwickshire_training
 
 from .conftest import run_axe
-from .test_journeys import PASSWORD, sign_in
+from .test_journeys import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
