@@ -196,8 +196,10 @@ def tracked_actions(version, as_of, recorded_before=None) -> list[ActionState]:
     window = schedule.version_window(version.year_start, partnership.year_start_month) or (
         dt.date(as_of.year - 1, 1, 1), dt.date(as_of.year + 1, 12, 31))
     period = schedule.period_containing(as_of, partnership.year_start_month)
+    # A report as known on a day leaves out actions added later; the dashboard shows the plan as it is.
+    known = version.actions.filter(created_at__lt=recorded_before) if recorded_before else version.actions.all()
     actions = (
-        version.actions.filter(created_at__lt=snapshot).select_related("partnership", "theme")
+        known.select_related("partnership", "theme")
         .prefetch_related(
             Prefetch("timescales", Timescale.objects.order_by("position")),
             # Only the lead owners' organisations are shown (``lead_organisations``).

@@ -56,3 +56,13 @@ def run_axe(page) -> list[dict]:
         {"id": v["id"], "impact": v["impact"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
     ]
+
+
+def fill_date(scope, legend, day: int, month: int, year: int, time: str | None = None):
+    """Type a date (and a time) into a GOV.UK date input, found by its legend, as a person would."""
+    group = scope.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(str(day))
+    group.get_by_label("Month").fill(str(month))
+    group.get_by_label("Year").fill(str(year))
+    if time is not None:
+        group.get_by_label("Time").fill(time)

@@ -54,6 +54,7 @@ def sign_in(page, base_url, user):
 def test_coordinator_signs_in_with_mfa_and_sees_every_specified_authority(page, live_server, demo):
     partnership, coordinator = demo
     sign_in(page, live_server.url, coordinator)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Partnership").click()
     assert page.get_by_role("heading", level=1).inner_text() == partnership.name
     page.goto(f"{live_server.url}/p/warwickshire/organisations/?is_specified_authority=true")
     expected = Organisation.objects.filter(partnership=partnership, is_specified_authority=True)
@@ -110,8 +111,8 @@ def test_every_page_a_coordinator_can_reach_passes_axe(page, live_server, demo):
     # progress form with its errors.
     version = PlanVersion.objects.get()
     action = version.actions.get(ref="5.2")
-    owner_token = owner_link_issue(actor=None, action=action, person=action.owners.first().person,
-                                   period_start=action.plan_version.issued_date)
+    owner_token = owner_link_issue(actor=None, version=version, person=action.owners.first().person,
+                                   period_start=version.issued_date)
     training_session = TrainingSession.objects.create(partnership=partnership, course=Course.objects.first(),
                                                       date=datetime.date(2018, 2, 2), venue="Shire Hall")
     HeadCount.objects.create(partnership=partnership, session=training_session, sector="education", role="Teachers",

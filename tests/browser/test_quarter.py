@@ -31,7 +31,7 @@ from prevent_hub.reports import services as report_services
 from prevent_hub.reports.models import ReportRun
 from prevent_hub.training.demo import load_warwickshire_training
 
-from .conftest import run_axe
+from .conftest import fill_date, run_axe
 from .test_journeys import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -95,7 +95,7 @@ def test_the_quarter_end_to_end_and_its_report_tells_what_happened(chromium, liv
         nav(page, "Governance", "Meetings")
         page.get_by_role("link", name="Add meeting").click()
         page.get_by_label("Group").select_option(label="Warwickshire Prevent Strategy Group")
-        page.get_by_label("Starts").fill("2018-01-16T14:00")
+        fill_date(page, "Starts", 16, 1, 2018, time="2pm")
         page.get_by_label("Where").fill("Shire Hall, Warwick")
         page.get_by_label("Status").select_option(label="Held")
         page.get_by_role("button", name="Save").click()
@@ -111,7 +111,7 @@ def test_the_quarter_end_to_end_and_its_report_tells_what_happened(chromium, liv
         nav(page, "Training", "Sessions")
         page.get_by_role("link", name=re.compile("^Add")).click()
         page.get_by_label("Course").select_option(label="WRAP (Workshop to Raise Awareness of Prevent)")
-        page.get_by_label("Date").fill("2018-01-20")
+        fill_date(page, "Date", 20, 1, 2018)
         page.get_by_label("Venue").fill("Shire Hall")
         page.get_by_role("button", name="Save").click()
         page.get_by_text("Add attendance (a head-count or a named attendee)").click()

@@ -88,7 +88,7 @@ def test_a_request_link_stops_working_when_the_case_ends_or_the_link_lapses(clie
                                                    question="q", due_on=timezone.localdate(), with_link=True)
     url = reverse("channel_public:request", kwargs={"token": token})
     assert client.get(url).status_code == 200
-    assert client.get(url)["Referrer-Policy"] == "no-referrer"
+    assert client.get(url)["Referrer-Policy"] == "strict-origin"
     InformationRequest.objects.filter(case=case).update(due_on=timezone.localdate() - dt.timedelta(days=15))
     assert client.get(url).status_code == 404  # lapsed
     InformationRequest.objects.filter(case=case).update(due_on=timezone.localdate())
@@ -147,7 +147,7 @@ def test_feedback_keeps_only_the_month_and_the_link_only_a_used_flag(client, cha
     case = advance_to_support(world.case_a, organisation=world.organisation, meeting=world.meeting, tag="A")
     token = services.feedback_link_issue(actor=None, case=case, audience="person")
     response = client.post(reverse("channel_public:feedback", kwargs={"token": token}), {"rating": "5"})
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert ChannelFeedback.objects.get().given_on == timezone.localdate().replace(day=1)
     assert case.feedback_links.get().used
     # The case page says the link was used, not when (a date would match it to the feedback).

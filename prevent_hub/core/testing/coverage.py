@@ -20,6 +20,8 @@ PUBLIC_URL_NAMES = {
     "mfa_signup_webauthn",
     # An owner without an account, through an emailed single-use link (plans.reminders).
     "owner_links:owner_update",
+    # ...and asking, from a link that no longer works, for a new one to be sent to the address on record.
+    "owner_links:owner_renew",
     # A calendar program fetching a user's private feed; the secret address is the key (governance).
     "calendar:feed",
     # A trainer's return of figures and participants' feedback, through a session's link (training).

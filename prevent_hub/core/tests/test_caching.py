@@ -136,7 +136,7 @@ def test_a_filter_form_is_rendered_again_when_a_choice_changes_and_not_otherwise
     assert "Renamed Council" in form() and "Alpha Council" not in form()
     OrganisationFactory(partnership=alpha, name="Beta College")
     assert "Beta College" in form()
-    assert "Select a valid choice" in form("organisation=999999")  # errors are rendered, and cached, per value
+    assert "from the list" in form("organisation=999999")  # errors are rendered, and cached, per value
 
 
 def test_a_filter_set_must_name_the_tables_its_choices_come_from():

@@ -38,7 +38,13 @@ def production_logging(monkeypatch, capsys):
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
     monkeypatch.setenv("ALLOWED_HOSTS", "testserver")
     monkeypatch.setenv("FIELD_ENCRYPTION_KEYS", KEY)
-    monkeypatch.setattr("config.env.FIELD_ENCRYPTION_KEYS", [KEY])
+    from config.settings import base
+
+    # production.py reads the config.env that ``from .base import *`` hands it (see test_security_headers).
+    for env in {sys.modules["config.env"], base.env}:
+        monkeypatch.setattr(env, "FIELD_ENCRYPTION_KEYS", [KEY])
+        monkeypatch.setattr(env, "AUDIT_ANCHOR_KEYS", ["y" * 64])
+        monkeypatch.setattr(env, "AUDIT_ANCHOR_FILE", "/srv/anchors/audit-anchors.jsonl")
     sys.modules.pop("config.settings.production", None)
     production = importlib.import_module("config.settings.production")
     sys.modules.pop("config.settings.production", None)

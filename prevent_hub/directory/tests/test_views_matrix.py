@@ -11,7 +11,7 @@ from prevent_hub.core.testing.factories import (
     PersonFactory,
     PreventLeadFactory,
 )
-from prevent_hub.core.testing.matrix import ALL_ROLES, CANARY, ModelViewMatrix, user_with
+from prevent_hub.core.testing.matrix import ALL_ROLES, CANARY, ModelViewMatrix, change_log_rows, row_counts, user_with
 from prevent_hub.directory.models import GlossaryTerm, Organisation, Person, PreventLead
 
 R = Role
@@ -116,3 +116,38 @@ def test_partnership_overview_by_role_and_never_for_non_members(client, role):
     other = client.get(reverse("directory:partnership_detail", kwargs={"partnership": "bravo"}))
     assert other.status_code == 404
     assert CANARY.encode() not in own.content + other.content
+
+
+coverage.register("directory:partnership_settings")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_only_the_partnership_administrator_changes_its_settings(client, role):
+    alpha = PartnershipFactory(slug="alpha", name="Alpha Partnership")
+    PartnershipFactory(slug="bravo", name="Bravo Partnership")
+    client.force_login(user_with(role, alpha))
+    url = reverse("directory:partnership_settings", kwargs={"partnership": "alpha"})
+    allowed = role == Role.PARTNERSHIP_ADMIN
+    assert client.get(url).status_code == (200 if allowed else 403)
+    before = row_counts()
+    data = {"name": "Alpha Prevent Partnership", "area": "Alphashire", "year_start_month": "4",
+            "email_from_name": "Alpha Prevent", "email_from_address": "prevent@alpha.example.test",
+            "expected_version": alpha.version}
+    response = client.post(url, data)
+    alpha.refresh_from_db()
+    if allowed:
+        assert response.status_code == 302 and alpha.sender() == "Alpha Prevent <prevent@alpha.example.test>"
+        assert change_log_rows(alpha, "update").count() == 1
+        # A bad address and a name another partnership has are refused, naming the field.
+        bad = client.post(url, {**data, "name": "Bravo Partnership", "email_from_address": "not an address",
+                                "expected_version": alpha.version})
+        page = bad.content.decode()
+        assert bad.status_code == 400 and "Another partnership already has this name" in page
+        assert "Enter the address in the correct format" in page
+        # A stale form is refused, not saved over the newer settings.
+        stale = client.post(url, {**data, "area": "Elsewhere", "expected_version": alpha.version - 1})
+        assert stale.status_code == 409
+    else:
+        assert response.status_code == 403 and row_counts() == before
+    assert client.get(reverse("directory:partnership_settings", kwargs={"partnership": "bravo"})).status_code == 404

@@ -24,6 +24,8 @@ def production_env(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'server.sqlite3'}",
         "SECRET_KEY": "gunicorn-config-test-" + "k" * 50,
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "AUDIT_ANCHOR_KEYS": "gunicorn-config-test-anchor-" + "a" * 40,
+        "AUDIT_ANCHOR_FILE": str(tmp_path / "anchors.jsonl"),
         "ALLOWED_HOSTS": f"{benchmark.HOST},localhost",
         "PYTHONUNBUFFERED": "1",
     })
