@@ -144,13 +144,43 @@ class InformationReturnForm(forms.Form):
     returned_by = forms.CharField(label=_("Your name and role"), max_length=200)
 
 
+def panel_meeting_label(meeting) -> str:
+    from prevent_hub.core.templatetags.govuk import govuk_datetime
+
+    return f"{govuk_datetime(meeting.starts_at)}{f', {meeting.location}' if meeting.location else ''}"
+
+
 class PanelListForm(forms.Form):
-    meeting = forms.ModelChoiceField(label=_("Channel Panel meeting"), queryset=None)
+    """Which panel meeting to list the case at: the coming ones soonest first, then (to record a listing after
+    the event) the last year's held ones, newest first."""
+
+    meeting = forms.ModelChoiceField(label=_("Channel Panel meeting"), queryset=None,
+                                     error_messages={"required": _("Choose the Channel Panel meeting")})
+    past_label = _("Meetings already held (to record a listing after the event)")
 
     def __init__(self, *args, meetings, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = meetings
-        self.fields["meeting"].label_from_instance = lambda m: f"{m.group} – {timezone.localtime(m.starts_at):%-d %B %Y}"
+        today = timezone.localdate()
+        listed = list(meetings)
+        coming = sorted((m for m in listed if timezone.localtime(m.starts_at).date() >= today), key=lambda m: m.starts_at)
+        held = [m for m in listed if timezone.localtime(m.starts_at).date() < today][:12] if self.past_label else []
+        field = self.fields["meeting"]
+        field.queryset = meetings
+        field.choices = [("", _("Choose a meeting"))] + [(m.pk, panel_meeting_label(m)) for m in coming] + (
+            [(self.past_label, [(m.pk, panel_meeting_label(m)) for m in held])] if held else [])
+        if not coming:
+            field.help_text = _("No Channel Panel meeting is planned. The Channel chair or the Prevent coordinator "
+                                "plans them under Channel, Panel meetings.")
+
+
+class PanelMoveForm(PanelListForm):
+    """Move a listed case to another coming meeting of the panel."""
+
+    past_label = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].label = _("Move it to")
 
 
 class DecisionForm(PastDateMixin, forms.Form):

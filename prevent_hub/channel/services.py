@@ -341,6 +341,33 @@ def channel_panel_meetings(partnership):
             .select_related("group").order_by("-starts_at"))
 
 
+def upcoming_panel_meetings(partnership):
+    """The Channel Panel's meetings from today on, soonest first: where a case can be listed."""
+    from prevent_hub.core.dates import end_of_day
+    from prevent_hub.governance.choices import MeetingStatus
+
+    today_starts = end_of_day(timezone.localdate() - dt.timedelta(days=1))
+    return (channel_panel_meetings(partnership).filter(starts_at__gte=today_starts)
+            .exclude(status=MeetingStatus.CANCELLED).order_by("starts_at"))
+
+
+@transaction.atomic
+def panel_move(*, actor, case, meeting, purpose: str = "") -> PanelListing:
+    """Move a listed case to another of the panel's meetings (put off, or brought forward): logged like any change."""
+    case = _lock(case)
+    workflow.require(case, "move_listing")
+    listing = case.listings.select_related("meeting").order_by("-meeting__starts_at", "-pk").first()
+    if listing is None:
+        raise CaseError(_("The case is not listed for a panel meeting yet."))
+    if listing.meeting_id == meeting.pk:
+        raise CaseError(_("The case is already listed for that meeting."))
+    if not upcoming_panel_meetings(case.partnership).filter(pk=meeting.pk).exists():
+        raise CaseError(_("Choose a Channel Panel meeting that has not happened yet."))
+    _update(actor, listing, meeting=meeting)
+    _trace(actor, listing, "alteration", ["panel"], purpose, case=case)
+    return listing
+
+
 @transaction.atomic
 def panel_list(*, actor, case, meeting, purpose: str = "") -> PanelListing:
     case = _lock(case)

@@ -14,13 +14,13 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
 from prevent_hub.accounts.selectors import access_requests
 from prevent_hub.audit.services import log_access
-from prevent_hub.core.generic import ModelViews, PartnershipMixin
+from prevent_hub.core.generic import ModelViews, PartnershipMixin, safe_next
 from prevent_hub.core.params import query_int
 from prevent_hub.core.permissions import has_perm
 
@@ -227,11 +227,7 @@ class CasePurposeView(CaseMixin, View):
                                                                               next=self.next_url(case)), status=status)
 
     def next_url(self, case):
-        target = self.request.POST.get("next") or self.request.GET.get("next") or ""
-        if target and url_has_allowed_host_and_scheme(target, allowed_hosts={self.request.get_host()}) \
-                and target.startswith(f"/p/{self.partnership.slug}/channel/"):
-            return target
-        return case.get_absolute_url()
+        return safe_next(self.request, case.get_absolute_url(), under=f"/p/{self.partnership.slug}/channel/")
 
     def post(self, request, *args, **kwargs):
         case = self.get_case()
@@ -288,6 +284,7 @@ STEP_PERMISSIONS = {
     "screen": "channel.screen_case",
     "request_information": "channel.change_case",
     "list_for_panel": "channel.change_case",
+    "move_listing": "channel.change_case",
     "decide": "channel.decide_case",
     "record_consent": "channel.change_case",
     "assess": "channel.change_case",
@@ -431,11 +428,22 @@ def _meetings(view, case):
     return {"meetings": services.channel_panel_meetings(case.partnership)}
 
 
+def _other_upcoming(view, case):
+    listed = case.listings.order_by("-meeting__starts_at", "-pk").values_list("meeting_id", flat=True).first()
+    return {"meetings": services.upcoming_panel_meetings(case.partnership).exclude(pk=listed)}
+
+
+def _move(view, case, form):
+    listing = services.panel_move(actor=view.request.user, case=case, purpose=view.purpose(), **form.cleaned_data)
+    return _("Case moved to the panel meeting of %(day)s.") % {"day": forms.panel_meeting_label(listing.meeting)}
+
+
 STEP_VIEWS = {
     "screen": _step("screen", forms.ScreenForm, _screen),
     "request_information": _step("request_information", forms.InformationRequestForm, _request,
                                  lambda view, case: {"partnership": case.partnership}),
     "list_for_panel": _step("list_for_panel", forms.PanelListForm, _list, _meetings),
+    "move_listing": _step("move_listing", forms.PanelMoveForm, _move, _other_upcoming),
     "decide": _step("decide", forms.DecisionForm, _decide),
     "record_consent": _step("record_consent", forms.ConsentForm, _consent),
     "assess": _step("assess", forms.AssessmentForm, _assess,
@@ -802,3 +810,57 @@ class StandardFactorsView(ChannelMixin, View):
         added = standard_factors_add(self.partnership, actor=request.user)
         messages.success(request, _("%(n)d standard factors added.") % {"n": added})
         return HttpResponseRedirect(reverse("channel:vaffactor_list", kwargs={"partnership": self.partnership.slug}))
+
+
+class PanelMeetingsView(ChannelMixin, View):
+    """The Channel Panel's meetings, the coming ones first; the chair and the coordinator plan and add them here."""
+
+    def panel(self):
+        from prevent_hub.governance.choices import GroupKind
+        from prevent_hub.governance.models import Group
+
+        return Group.objects.filter(partnership=self.partnership, kind=GroupKind.CHANNEL_PANEL).order_by("pk").first()
+
+    def get(self, request, *args, **kwargs):
+        from prevent_hub.governance.forms import PanelMeetingForm
+
+        return self.render(PanelMeetingForm())
+
+    def post(self, request, *args, **kwargs):
+        from prevent_hub.governance import services as governance
+        from prevent_hub.governance.forms import PanelMeetingForm
+
+        panel = self.panel()
+        if not has_perm(request.user, "governance.plan_panelmeeting", self.partnership) or panel is None:
+            raise PermissionDenied
+        form = PanelMeetingForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        try:
+            meeting = governance.meeting_add(actor=request.user, group=panel, **form.cleaned_data)
+        except governance.GovernanceError as error:
+            form.add_error("starts_at", str(error))
+            return self.render(form, status=400)
+        messages.success(request, _("Panel meeting added: %(when)s.") % {"when": forms.panel_meeting_label(meeting)})
+        return HttpResponseRedirect(request.path)
+
+    def render(self, form, status=200):
+        from django.db.models import Count
+
+        if not has_perm(self.request.user, "channel.view_panelmeeting", self.partnership):
+            raise PermissionDenied
+        panel = self.panel()
+        coming = list(services.upcoming_panel_meetings(self.partnership)[:24])
+        held = list(services.channel_panel_meetings(self.partnership).exclude(pk__in=[m.pk for m in coming])[:12])
+        case_team = has_perm(self.request.user, "channel.view_all_cases", self.partnership)
+        if case_team:  # how many cases each meeting has: for those who may see the cases
+            from .models import PanelListing
+
+            counts = dict(PanelListing.objects.filter(meeting__in=[m.pk for m in coming + held])
+                          .values_list("meeting").annotate(n=Count("pk")).order_by())
+            for meeting in coming + held:
+                meeting.cases = counts.get(meeting.pk, 0)
+        return render(self.request, "channel/panel_meetings.html", self.context(
+            panel=panel, coming=coming, held=held, case_team=case_team, form=form,
+            can_plan=panel is not None and has_perm(self.request.user, "governance.plan_panelmeeting", self.partnership)),
+            status=status)

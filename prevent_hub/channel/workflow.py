@@ -31,6 +31,7 @@ STEPS: dict[str, Step] = {
     "screen": Step(_("record the screening outcome"), frozenset({Stage.REFERRED})),
     "request_information": Step(_("ask a partner for information"), _WORKING),
     "list_for_panel": Step(_("list the case at a panel meeting"), frozenset({Stage.GATHERING})),
+    "move_listing": Step(_("move the case to another panel meeting"), frozenset({Stage.PANEL})),
     "decide": Step(_("record the panel's decision"), frozenset({Stage.PANEL})),
     "record_consent": Step(_("record consent"), frozenset({Stage.ADOPTED, Stage.SUPPORT})),
     "assess": Step(_("record a vulnerability assessment"), _WORKING),

@@ -174,7 +174,10 @@ class GovUKDateWidget(forms.MultiWidget):
     def __init__(self, attrs=None):
         numeric = {"inputmode": "numeric", "spellcheck": "false"}
         super().__init__([forms.TextInput({**numeric, "maxlength": 2}), forms.TextInput({**numeric, "maxlength": 2}),
-                          forms.TextInput({**numeric, "maxlength": 4})], attrs)
+                          forms.TextInput({**numeric, "maxlength": 4}), *self.extra_widgets()], attrs)
+
+    def extra_widgets(self) -> list:
+        return []
 
     def decompress(self, value):
         if value:
@@ -195,9 +198,8 @@ class GovUKDateTimeWidget(GovUKDateWidget):
 
     parts = ("Day", "Month", "Year", "Time")
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs)
-        self.widgets.append(forms.TextInput({"spellcheck": "false", "maxlength": 8}))
+    def extra_widgets(self) -> list:
+        return [forms.TextInput({"spellcheck": "false", "maxlength": 8})]
 
     def decompress(self, value):
         if value:
@@ -248,7 +250,7 @@ class GovUKDateField(forms.MultiValueField):
         parts = [str(part or "").strip() for part in (value or [None] * 3)][:3]
         if not any(parts):
             return self._empty()
-        missing = [name for name, part in zip(self.PARTS, parts, strict=True) if not part]
+        missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]
         if missing:
             raise ValidationError(f"{self._capital()} must include a {' and a '.join(missing)}", code="incomplete")
         if not all(part.isdigit() for part in parts) or len(parts[2]) != 4:

@@ -68,6 +68,7 @@ AREAS = (
     )),
     Area("Channel", (
         Page("Cases", "channel:case_list", "channel.view_case", ("channel:case_",)),
+        Page("Panel meetings", "channel:panel_meetings", "channel.view_panelmeeting"),
         Page("Make a referral", "channel:referral_create", "channel.add_case", ("channel:referral_",)),
         Page("Information requests", "channel:request_list", "channel.respond_informationrequest",
              ("channel:request_",)),

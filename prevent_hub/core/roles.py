@@ -77,6 +77,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(PLAN_EDITORS, *(f"governance.{a}_{m}" for a in ("add", "change", "delete") for m in _GOVERNANCE_MODELS)),
     # The Channel chair plans the Channel Panel's meetings (and only those: governance.views.may_plan_meetings).
     **_grant(PLAN_EDITORS | {Role.CHANNEL_CHAIR}, "governance.plan_panelmeeting"),
+    # When the panel meets: for those who plan its meetings and those who attend them.
+    **_grant(PLAN_EDITORS | CASE_TEAM | {Role.PANEL_MEMBER}, "channel.view_panelmeeting"),
     # Training: everyone reads the register; coordinators and Prevent leads (who run training) keep it.
     **_grant(PARTNERSHIP_WORKERS, *(f"training.view_{m}" for m in _TRAINING_MODELS)),
     **_grant(PARTNERSHIP_WORKERS, *(f"training.export_{m}" for m in _TRAINING_MODELS)),

@@ -16,7 +16,7 @@ from prevent_hub.directory.demo import load_warwickshire
 from prevent_hub.governance.demo import load_warwickshire_governance
 from prevent_hub.governance.models import Group, Meeting
 
-from .conftest import run_axe
+from .conftest import fill_date, run_axe
 from .test_journeys import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +41,7 @@ def test_a_partner_makes_a_referral_with_the_keyboard(page, live_server, channel
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     failures["referral (errors)"] = run_axe(page)
     page.get_by_label("Full name").fill("Invented Person")
-    page.get_by_label("Date of birth").fill("2009-04-05")
+    fill_date(page, "Date of birth", 5, 4, 2009)
     page.get_by_label("Gender").select_option("other")
     page.get_by_label("District").fill("Rugby")
     page.get_by_label("How the concerns arose").fill("Noticed in class over several weeks")

@@ -1,5 +1,6 @@
 """Acceptance 5: bad input gets a clear message and nothing is saved."""
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -38,11 +39,11 @@ def test_a_complete_referral_is_accepted(client, channel_world):
 
 
 @pytest.mark.parametrize("field, message", [
-    ("referral-concern_how_arose", "This field is required"),
-    ("referral-concern_indicators", "This field is required"),
-    ("person-full_name", "This field is required"),
-    ("person-date_of_birth", "This field is required"),
-    ("referral-referrer_sector", "This field is required"),
+    ("referral-concern_how_arose", "Enter how the concerns arose"),
+    ("referral-concern_indicators", "Enter what was seen or heard (indicators)"),
+    ("person-full_name", "Enter full name"),
+    ("person-date_of_birth", "Enter date of birth"),
+    ("referral-referrer_sector", "Choose referrer&#x27;s sector"),
 ])
 def test_a_referral_missing_a_required_section_is_refused_and_nothing_is_saved(client, channel_world, field, message):
     before = row_counts()
@@ -166,7 +167,9 @@ def test_an_assessment_must_rate_every_factor(client, channel_world):
     response = client.post(case_url("case_assess", case), {"assessed_on": case.received_on.isoformat(),
                                                            "assessed_by": "x", "summary": "s"})
     assert response.status_code == 400
-    assert "This field is required" in response.content.decode()
+    page = response.content.decode()
+    assert "This field is required" not in page and page.count('class="govuk-error-message"') >= 1
+    assert re.search(r'<a href="#id_[^"]+">Choose [^<]+</a>', page)  # each factor named in the summary
     assert row_counts() == before
 
 
