@@ -45,6 +45,9 @@ class PartnershipFilterSet(django_filters.FilterSet):
     # names its plan): the rendered form is reused while none of them changes (``rendered_form``).
     choice_sources: tuple = ()
 
+    # What a list shows before anyone filters it (meetings: those to come), as query values.
+    defaults: dict[str, str] = {}
+
     q = django_filters.CharFilter(label=_("Search"), method="search")
 
     def __init__(self, *args, partnership, **kwargs):
@@ -58,6 +61,10 @@ class PartnershipFilterSet(django_filters.FilterSet):
             queryset = flt.extra.get("queryset")
             if queryset is not None and any(f.name == "partnership" for f in queryset.model._meta.fields):
                 self.form.fields[name].queryset = queryset.filter(partnership=partnership)
+
+    def default_sort(self) -> str | None:
+        """The table's order when none is asked for, if the filters chosen call for one (soonest first)."""
+        return None
 
     def search(self, queryset, name, value):
         terms = value.split()

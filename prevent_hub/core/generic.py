@@ -16,6 +16,7 @@ from django.db.models import ProtectedError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views import View
@@ -26,6 +27,16 @@ from . import tabular
 from .filtersets import rendered_form
 from .permissions import has_perm, memberships
 from .services import ConflictError, object_create, object_delete, object_update
+
+
+def safe_next(request, fallback: str, *, under: str = "/") -> str:
+    """The page to go back to after a form (``next`` in the form or query), if it is a page of this
+    site under ``under``; else ``fallback``. Never another host: ``next`` is typed by whoever sends it."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and wanted.startswith(under) and url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return wanted
+    return fallback
 
 
 class PartnershipMixin:
@@ -115,14 +126,30 @@ class ObjectMixin(ModelViewMixin):
         return super().http_method_not_allowed(request, *args, **kwargs)
 
 
+class InvalidForm(Exception):
+    """Raised from ``ObjectFormPostView.save``: show the object's page again with this form as typed.
+
+    ``name`` is the form's name in the page's context (``"item_form"``), so the page shows the same
+    form with its errors beside the fields, an error summary at the top and what was typed kept.
+    """
+
+    def __init__(self, name: str, form):
+        super().__init__(name)
+        self.name = name
+        self.form = form
+
+
 class ObjectFormPostView(ObjectMixin, View):
     """A small form posted from an object's page: check the permission, save, say how it went, go back.
 
     Subclasses give ``model``, ``permission`` and ``save(obj) -> (ok, message)``; ``allowed``
-    can narrow the permission to the object (an owner's own actions, say).
+    can narrow the permission to the object (an owner's own actions, say). A form with errors is
+    not a redirect with a flash message: ``save`` raises ``InvalidForm`` and the object's page
+    (``detail_view``, the model's ``ModelViews`` detail page) is shown again, answering 400.
     """
 
     permission = None
+    detail_view = None
 
     def allowed(self, obj) -> bool:
         return has_perm(self.request.user, self.permission, self.partnership)
@@ -131,7 +158,13 @@ class ObjectFormPostView(ObjectMixin, View):
         obj = self.get_object()
         if not self.allowed(obj):
             raise PermissionDenied
-        ok, message = self.save(obj)
+        try:
+            ok, message = self.save(obj)
+        except InvalidForm as invalid:
+            page = self.detail_view()
+            page.setup(request, *args, **kwargs)
+            page.partnership = self.partnership
+            return page.render_page(obj, invalid_form=invalid.form, **{invalid.name: invalid.form}, status=400)
         (messages.success if ok else messages.error)(request, message)
         return HttpResponseRedirect(obj.get_absolute_url())
 
@@ -148,13 +181,18 @@ class ObjectListView(ModelViewMixin, View):
     def get(self, request, *args, **kwargs):
         self.check_permission()
         queryset = self.get_queryset()
-        filterset = self.filterset_class(request.GET or None, queryset=queryset, partnership=self.partnership) if self.filterset_class else None
+        filterset = None
+        if self.filterset_class is not None:
+            data = request.GET.copy()
+            for name, value in self.filterset_class.defaults.items():
+                data.setdefault(name, value)
+            filterset = self.filterset_class(data or None, queryset=queryset, partnership=self.partnership)
         if filterset is not None and filterset.is_bound and filterset.is_valid():
             queryset = filterset.qs
         table = self.table()
         query = {k: v for k, v in request.GET.items() if k not in ("page", "sort") and v}
         table.base_query = query
-        _, order = table.ordering(request.GET.get("sort"))
+        _, order = table.ordering(request.GET.get("sort") or (filterset.default_sort() if filterset is not None else None))
         queryset = queryset.order_by(*order)
         paginator = Paginator(queryset, self.paginate_by or settings.PAGINATE_BY)
         page = paginator.get_page(request.GET.get("page"))
@@ -189,16 +227,19 @@ class ObjectDetailView(ObjectMixin, View):
     summary = ()
 
     def get(self, request, *args, **kwargs):
-        obj = self.get_object()
+        return self.render_page(self.get_object())
+
+    def render_page(self, obj, status=200, **forms):
+        """The page; ``forms`` replace the page's own empty forms (one posted with errors, say)."""
         context = self.base_context(
             object=obj,
             summary_rows=[(label, value(obj) if callable(value) else getattr(obj, value)) for label, value in self.summary],
             edit_url=self.route("edit", pk=obj.pk),
             delete_url=self.route("delete", pk=obj.pk),
             history_url=self.route("history", pk=obj.pk),
-            **self.extra_context(obj),
+            **{**self.extra_context(obj), **forms},
         )
-        return render(request, self.template_name, context)
+        return render(self.request, self.template_name, context, status=status)
 
     def extra_context(self, obj):
         return {}

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from prevent_hub.core.filtersets import PartnershipFilterSet
@@ -17,14 +18,33 @@ class GroupFilterSet(PartnershipFilterSet):
 
 
 class MeetingFilterSet(PartnershipFilterSet):
+    """Meetings to come first, soonest at the top: what people open the list for."""
+
     search_fields = ("group__name", "location")
     choice_sources = (Group,)
+    defaults = {"when": "upcoming"}
+    when = django_filters.ChoiceFilter(
+        choices=(("upcoming", _("Upcoming")), ("past", _("Past")), ("all", _("All"))), label=_("When"),
+        empty_label=None, method="filter_when",
+    )
     group = django_filters.ModelChoiceFilter(queryset=Group.objects.all(), label=_("Group"), empty_label=_("Any group"))
     status = django_filters.ChoiceFilter(choices=MeetingStatus.choices, label=_("Status"), empty_label=_("Any status"))
 
     class Meta:
         model = Meeting
-        fields = ["q", "group", "status"]
+        fields = ["when", "q", "group", "status"]
+
+    def filter_when(self, queryset, name, value):
+        # A meeting still counts as upcoming on its day (until its start has passed by the day's end).
+        today = timezone.localdate()
+        if value == "upcoming":
+            return queryset.filter(starts_at__date__gte=today)
+        if value == "past":
+            return queryset.filter(starts_at__date__lt=today)
+        return queryset
+
+    def default_sort(self):
+        return "starts_at" if self.form.cleaned_data.get("when") == "upcoming" else None
 
 
 class ObligationFilterSet(PartnershipFilterSet):

@@ -13,7 +13,14 @@ from django.views import View
 
 from prevent_hub.audit.services import log_access
 from prevent_hub.core.dates import as_of_from
-from prevent_hub.core.generic import ModelViews, ObjectFormPostView, ObjectMixin, PartnershipMixin
+from prevent_hub.core.generic import (
+    InvalidForm,
+    ModelViews,
+    ObjectFormPostView,
+    ObjectMixin,
+    PartnershipMixin,
+    safe_next,
+)
 from prevent_hub.core.permissions import has_perm, partnership_ids_with_perm
 from prevent_hub.core.tokens import secret_hash
 
@@ -122,6 +129,7 @@ class ComplianceView(PartnershipMixin, View):
 class MeetingSubmitView(ObjectFormPostView):
     model = Meeting
     routes = meeting_views.routes
+    detail_view = meeting_views.views["detail"]
     permission = "governance.change_meeting"
 
 
@@ -131,7 +139,7 @@ class AttendanceView(MeetingSubmitView):
         organisations = context["attendance_form"].organisations
         form = forms.AttendanceForm(self.request.POST, organisations=organisations, current={})
         if not form.is_valid():
-            return False, "Choose how each organisation attended."
+            raise InvalidForm("attendance_form", form)
         with transaction.atomic():
             for org in organisations:
                 status = form.cleaned_data.get(f"org_{org.pk}")
@@ -146,7 +154,7 @@ class MeetingItemView(MeetingSubmitView):
             return False, f"{meeting.group} is a secure group: its decisions are recorded in Channel case management."
         form = forms.MeetingItemForm(self.request.POST, partnership=meeting.partnership)
         if not form.is_valid():
-            return False, " ".join(str(e) for errors in form.errors.values() for e in errors)
+            raise InvalidForm("item_form", form)
         theme = form.cleaned_data.pop("plan_theme")
         existing = form.cleaned_data.pop("existing_action")
         if theme is not None and not has_perm(self.request.user, "plans.add_action", meeting.partnership_id):
@@ -163,7 +171,7 @@ class MeetingPaperView(MeetingSubmitView):
             return False, f"{meeting.group} is a secure group: its papers are not kept in the general record."
         form = forms.MeetingPaperForm(self.request.POST, self.request.FILES)
         if not form.is_valid():
-            return False, " ".join(str(e) for errors in form.errors.values() for e in errors)
+            raise InvalidForm("paper_form", form)
         paper = services.meeting_paper_add(actor=self.request.user, meeting=meeting, **form.cleaned_data)
         return True, f"Paper “{paper.title}” added."
 
@@ -217,11 +225,11 @@ class MeetingPlanView(ObjectMixin, View):
         messages.success(request, f"{len(created)} meeting{'s' if len(created) != 1 else ''} planned"
                          + (f": {days}{' and more' if len(created) > 12 else ''}." if created else
                             ": every date already had one."))
-        return HttpResponseRedirect(safe_back(request, group.get_absolute_url()))
+        return HttpResponseRedirect(safe_next(request, group.get_absolute_url()))
 
     def render(self, group, form, status=200):
         return render(self.request, self.template_name, self.base_context(
-            object=group, form=form, back=safe_back(self.request, group.get_absolute_url())), status=status)
+            object=group, form=form, back=safe_next(self.request, group.get_absolute_url())), status=status)
 
 
 def may_plan_meetings(user, group) -> bool:
@@ -254,13 +262,6 @@ def plan_defaults(group) -> dict:
     else:
         first, at, where = today + dt.timedelta(days=14), "10:00", ""
     return {"first": first, "at": at, "location": where, "until": first + dt.timedelta(days=365)}
-
-
-def safe_back(request, fallback: str) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    return wanted if wanted and url_has_allowed_host_and_scheme(wanted, {request.get_host()}) else fallback
 
 
 class MeetingCalendarView(ObjectMixin, View):

@@ -13,13 +13,20 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views import View
 
 from prevent_hub.audit.services import log_access
 from prevent_hub.core.dates import as_of_from
-from prevent_hub.core.generic import ModelViewMixin, ModelViews, ObjectFormPostView, ObjectMixin, PartnershipMixin
+from prevent_hub.core.generic import (
+    InvalidForm,
+    ModelViewMixin,
+    ModelViews,
+    ObjectFormPostView,
+    ObjectMixin,
+    PartnershipMixin,
+    safe_next,
+)
 from prevent_hub.core.params import record_id
 from prevent_hub.core.permissions import has_perm
 from prevent_hub.core.ratelimit import within
@@ -398,15 +405,6 @@ def rag_chart(themes) -> list[dict]:
     return bars
 
 
-def safe_next(request, fallback: str) -> str:
-    """The page to go back to after a form (``?next=``), if it is a page of this site."""
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return wanted
-    return fallback
-
-
 class ProgressUpdateCreateView(ObjectMixin, View):
     """Report progress on an action for a period (or, for coordinators, record an owner's update for them)."""
 
@@ -533,6 +531,7 @@ class QuarterView(PartnershipMixin, View):
                 to_chase=to_chase, to_chase_with_email=[p for p in to_chase if p.email],
                 locked=selectors.period_locked(version, period.start),
                 can_send=has_perm(request.user, "plans.send_ownerlink", self.partnership),
+                can_lock=has_perm(request.user, "plans.add_periodlock", self.partnership),
                 can_edit_people=has_perm(request.user, "directory.change_person", self.partnership),
                 new_link=request.session.pop(NEW_LINK_KEY, None), here=request.get_full_path(),
             )
@@ -586,36 +585,70 @@ def plural(count: int, one: str, many: str) -> str:
 
 
 class PeriodLockView(ObjectMixin, View):
-    """Lock (or unlock) a reporting period of a plan version once it has been reported."""
+    """Lock (or unlock) a reporting period of a plan version once it has been reported, after a confirmation page.
+
+    The page says what locking does and how many actions have no update yet, so nobody locks
+    a quarter by a stray click: the button on the dashboard and the quarter page opens it.
+    """
 
     model = PlanVersion
     routes = version_views.routes
     permission_action = "view"
 
-    def post(self, request, *args, **kwargs):
-        version = self.get_object()
-        if not has_perm(request.user, "plans.add_periodlock", self.partnership):
-            raise PermissionDenied
-        url = self.url("plans:planversion_dashboard", pk=version.pk)
+    def period(self, version, data):
+        """The period asked for (``period`` as YYYY-MM-DD, within the version's year), or None."""
         window = schedule.version_window(version.year_start, self.partnership.year_start_month)
         try:
-            period_start = dt.date.fromisoformat(request.POST.get("period_start", ""))
+            start = dt.date.fromisoformat(data.get("period", ""))
         except ValueError:
-            period_start = None
-        if period_start is None or (window and not window[0] <= period_start <= window[1]):
+            return None
+        if window and not window[0] <= start <= window[1]:
+            return None
+        return schedule.period_containing(start, self.partnership.year_start_month)
+
+    def allowed_version(self):
+        version = self.get_object()
+        if not has_perm(self.request.user, "plans.add_periodlock", self.partnership):
+            raise PermissionDenied
+        return version
+
+    def back(self, version, period):
+        fallback = self.url("plans:planversion_dashboard", pk=version.pk)
+        if period is not None:
+            fallback += f"?as_of={period.start.isoformat()}"
+        return safe_next(self.request, fallback, under=f"/p/{self.partnership.slug}/")
+
+    def get(self, request, *args, **kwargs):
+        version = self.allowed_version()
+        period = self.period(version, request.GET)
+        if period is None:
             messages.error(request, "That period is not in this plan version's year; nothing was locked.")
-            return HttpResponseRedirect(url)
-        period = schedule.period_containing(period_start, self.partnership.year_start_month)
+            return HttpResponseRedirect(self.back(version, None))
+        locked = selectors.period_locked(version, period.start)
+        action_count = version.actions.count()
+        updated = selectors.updated_count(version, period)
+        return render(request, "plans/period_lock.html", self.base_context(
+            object=version, period=period, locked=locked, action_count=action_count, updated=updated,
+            not_updated=action_count - updated, back=self.back(version, period),
+            today_in_period=period.start <= timezone.localdate() <= period.end,
+        ))
+
+    def post(self, request, *args, **kwargs):
+        version = self.allowed_version()
+        period = self.period(version, request.POST)
+        if period is None:
+            messages.error(request, "That period is not in this plan version's year; nothing was locked.")
+            return HttpResponseRedirect(self.back(version, None))
         try:
             if request.POST.get("operation") == "unlock":
                 services.period_unlock(actor=request.user, version=version, period_start=period.start)
-                messages.success(request, f"{period.label} unlocked.")
+                messages.success(request, f"{period.label} unlocked: owners can update it again.")
             else:
                 services.period_lock(actor=request.user, version=version, period_start=period.start)
                 messages.success(request, f"{period.label} locked: no more updates can be added for it.")
         except services.TrackingError as error:
             messages.error(request, str(error))
-        return HttpResponseRedirect(f"{url}?as_of={period.start.isoformat()}")
+        return HttpResponseRedirect(self.back(version, period))
 
 
 class EvidenceDownloadView(ObjectMixin, View):
@@ -643,6 +676,7 @@ class ActionSubmitView(ObjectFormPostView):
 
     model = Action
     routes = action_views.routes
+    detail_view = action_views.views["detail"]
 
     def allowed(self, action) -> bool:
         return selectors.may_report_on(self.request.user, action, self.permission)
@@ -668,7 +702,7 @@ class MitigationCreateView(ActionSubmitView):
     def save(self, action):
         form = forms.MitigationForm(self.request.POST)
         if not form.is_valid():
-            return False, "Describe the mitigating action (and a valid date, if you give one)."
+            raise InvalidForm("mitigation_form", form)
         services.mitigation_create(actor=self.request.user, action=action, **form.cleaned_data)
         return True, "Mitigating action recorded."
 

@@ -7,7 +7,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 
 from prevent_hub.core.dates import as_of_from
-from prevent_hub.core.generic import ModelViews, ObjectFormPostView, PartnershipMixin
+from prevent_hub.core.generic import InvalidForm, ModelViews, ObjectFormPostView, PartnershipMixin
 from prevent_hub.core.params import query_int
 from prevent_hub.core.permissions import has_perm
 from prevent_hub.plans import schedule
@@ -82,6 +82,7 @@ completion_views = ModelViews(
 class SessionSubmitView(ObjectFormPostView):
     model = TrainingSession
     routes = session_views.routes
+    detail_view = session_views.views["detail"]
     permission = "training.change_trainingsession"
 
 
@@ -89,11 +90,12 @@ class HeadCountAddView(SessionSubmitView):
     def save(self, session):
         form = forms.HeadCountForm(self.request.POST, partnership=session.partnership)
         if not form.is_valid():
-            return False, " ".join(str(e) for errors in form.errors.values() for e in errors)
+            raise InvalidForm("head_count_form", form)
         try:
             services.head_count_add(actor=self.request.user, session=session, **form.cleaned_data)
         except services.TrainingError as error:
-            return False, str(error)
+            form.add_error(None, str(error))
+            raise InvalidForm("head_count_form", form) from error
         return True, "Attendance added."
 
 

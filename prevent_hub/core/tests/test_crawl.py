@@ -3,7 +3,7 @@
 For each role the crawl must:
 - land on a page it can use, never on a refusal;
 - reach every page of the partnership the role may open (each list, add form and overview it is
-  allowed): a page only reachable by typing its address fails;
+  allowed): a page only reachable by typing its address fails; each list it may add to has its add button;
 - show no date or time the ISO way ("2018-01-16 14:00:00+00:00");
 - show, outside the case team, nothing the case team alone may see: canaries are planted in referral
   records (their references, and the district of one that is then deleted, so it lives on only in
@@ -93,8 +93,14 @@ def test_every_role_reaches_its_pages_by_links_and_sees_only_what_it_may(client,
     assert landing.status_code == 200, f"{role} lands on a refusal: {landing.redirect_chain}"
     result = crawl(client, "/", per_view=1, limit=400)
     reached = set(result.views)
-    missing = partnership_pages(client, partnership) - reached
+    allowed = partnership_pages(client, partnership)
+    missing = allowed - reached
     assert missing == set(), f"{role} can open these pages but no link leads there: {sorted(missing)}"
+    # Every list has its "add" button where the role may add.
+    slug = {"partnership": partnership.slug}
+    no_button = {name for name in allowed if name.endswith("_add") and name.replace("_add", "_list") in allowed
+                 and reverse(name, kwargs=slug) not in client.get(reverse(name.replace("_add", "_list"), kwargs=slug)).content.decode()}
+    assert no_button == set(), f"{role} may add these but their list has no button: {sorted(no_button)}"
 
     iso = {url: ISO_WHEN.findall(visible_text(r.content.decode()))[:3] for url, r in result.pages.items()
            if r.get("Content-Type", "").startswith("text/html")}

@@ -210,8 +210,25 @@ def test_a_decision_cannot_be_put_in_the_plan(client, warwickshire):
     client.force_login(user_with(Role.COORDINATOR, warwickshire))
     theme = Theme.objects.get(partnership=warwickshire, number=2)
     response = client.post(reverse("governance:meeting_items", kwargs={"partnership": "warwickshire", "pk": meeting.pk}),
-                           {"kind": "decision", "text": "Agreed", "plan_theme": theme.pk}, follow=True)
-    assert "Only an action arising can be added to the plan." in response.content.decode()
+                           {"kind": "decision", "text": "Agreed to write to schools", "plan_theme": theme.pk})
+    # The meeting's page again, the form open with its error, the summary on top and the words typed kept.
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "<title>Error: " in page and "There is a problem" in page
+    assert page.count("Only an action arising can be added to the plan.") == 2  # in the summary and at its field
+    assert '<details class="govuk-details" open>' in page and "Agreed to write to schools</textarea>" in page
+    assert not MeetingItem.objects.exists()
+
+
+def test_an_action_arising_with_no_words_names_the_field(client, warwickshire):
+    group = Group.objects.get(partnership=warwickshire, short_name="PSG")
+    meeting = Meeting.objects.create(partnership=warwickshire, group=group, starts_at=timezone.now())
+    client.force_login(user_with(Role.COORDINATOR, warwickshire))
+    response = client.post(reverse("governance:meeting_items", kwargs={"partnership": "warwickshire", "pk": meeting.pk}),
+                           {"kind": "action", "owner_text": "Prevent Officer"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'href="#id_text"' in page and 'value="Prevent Officer"' in page
     assert not MeetingItem.objects.exists()
 
 
@@ -238,6 +255,27 @@ def test_attendance_is_recorded_for_seated_organisations(client, warwickshire):
     assert (attendance.organisation, attendance.status) == (seat.organisation, "deputy")
     assert change_log_rows(attendance).count() == 2
 
+
+
+def test_the_meeting_list_shows_meetings_to_come_soonest_first_and_the_past_on_asking(client, db):
+    partnership = PartnershipFactory(slug="alpha")
+    group = Group.objects.create(partnership=partnership, name="Strategy Group", kind="strategy_group")
+    now = timezone.now()
+    for days in (60, -30, 7, -400, 0):
+        Meeting.objects.create(partnership=partnership, group=group, starts_at=now + dt.timedelta(days=days))
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    url = reverse("governance:meeting_list", kwargs={"partnership": "alpha"})
+
+    def shown(query=""):
+        rows = client.get(url + query).context["table"].rows
+        return [round((m.starts_at - now).total_seconds() / 86400) for m in rows]
+
+    assert shown() == [0, 7, 60]  # today's still counts as to come
+    assert shown("?when=past") == [-30, -400]  # most recent first
+    assert shown("?when=all") == [60, 7, 0, -30, -400]
+    assert shown("?sort=-starts_at") == [60, 7, 0]  # a sort asked for is kept
+    page = client.get(url).content.decode()
+    assert '<option value="upcoming" selected>Upcoming</option>' in page
 
 
 @pytest.mark.parametrize("name", ["group_list", "meeting_list", "seat_list", "obligation_list", "diagram",

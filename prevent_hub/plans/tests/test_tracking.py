@@ -310,12 +310,38 @@ def test_owners_report_only_on_their_own_actions(client, seed_version, role):
 def test_locking_a_period_by_role(client, seed_version, role):
     client.force_login(user_with(role, seed_version.partnership))
     url = reverse("plans:planversion_period_lock", kwargs={"partnership": "alpha", "pk": seed_version.pk})
-    response = client.post(url, {"period_start": "2017-10-01", "operation": "lock"})
     allowed = role in {Role.PARTNERSHIP_ADMIN, Role.COORDINATOR}
     readers = allowed or role in {Role.ACTION_OWNER, Role.PREVENT_LEAD, Role.CHANNEL_CHAIR, Role.POLICE_PREVENT,
                                   Role.PANEL_MEMBER, Role.BOARD_VIEWER}
+    assert client.get(url, {"period": "2017-10-01"}).status_code == (200 if allowed else (403 if readers else 404))
+    response = client.post(url, {"period": "2017-10-01", "operation": "lock"})
     assert response.status_code == (302 if allowed else (403 if readers else 404))
     assert PeriodLock.objects.filter(period_start=D(2017, 10, 1)).exists() == allowed
+
+
+def test_locking_a_period_asks_first_and_says_how_many_actions_have_no_update(client, seed_version):
+    ProgressUpdate.objects.create(partnership=seed_version.partnership, action=seed_version.actions.get(ref="1.1"),
+                                  period_start=D(2017, 10, 1), status="on_track", rag="green", narrative="Done",
+                                  author_name="A")
+    client.force_login(user_with(Role.COORDINATOR, seed_version.partnership))
+    dashboard = reverse("plans:planversion_dashboard", kwargs={"partnership": "alpha", "pk": seed_version.pk})
+    page = client.get(dashboard + "?as_of=2017-11-15").content.decode()
+    confirm_url = reverse("plans:planversion_period_lock", kwargs={"partnership": "alpha", "pk": seed_version.pk})
+    assert f"{confirm_url}?period=2017-10-01&amp;next=" in page  # a link to the question, not a button that locks
+    confirm = client.get(confirm_url, {"period": "2017-10-01", "next": dashboard + "?as_of=2017-11-15"})
+    text = confirm.content.decode()
+    total = seed_version.actions.count()
+    assert "Lock Q3 2017/18?" in text and f"1 of {total}" in text
+    assert f"{total - 1} actions have no update for Q3 2017/18" in text
+    assert not PeriodLock.objects.exists()  # asking changes nothing
+    locked = client.post(confirm_url, {"period": "2017-10-01", "operation": "lock", "next": dashboard + "?as_of=2017-11-15"})
+    assert locked.url == dashboard + "?as_of=2017-11-15"
+    assert PeriodLock.objects.filter(period_start=D(2017, 10, 1)).exists()
+    again = client.get(confirm_url, {"period": "2017-10-01"}).content.decode()
+    assert "Unlock Q3 2017/18?" in again
+    # Somewhere else to go back to is refused: back to the dashboard for the period instead.
+    unlocked = client.post(confirm_url, {"period": "2017-10-01", "operation": "unlock", "next": "https://example.org/"})
+    assert unlocked.url == dashboard + "?as_of=2017-10-01" and not PeriodLock.objects.exists()
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
@@ -458,8 +484,9 @@ def test_a_dashboard_date_no_plan_could_have_shows_today_with_a_message(client, 
 def test_a_period_outside_the_plans_year_cannot_be_locked(client, seed_version, period_start):
     client.force_login(user_with(Role.COORDINATOR, seed_version.partnership))
     url = reverse("plans:planversion_period_lock", kwargs={"partnership": "alpha", "pk": seed_version.pk})
-    response = client.post(url, {"period_start": period_start}, follow=True)
-    assert "not in this plan version" in response.content.decode()
+    for method in (client.get, client.post):
+        response = method(url, {"period": period_start}, follow=True)
+        assert "not in this plan version" in response.content.decode()
     assert not PeriodLock.objects.exists()
 
 

@@ -379,8 +379,11 @@ def test_an_impossible_head_count_is_refused(client, register, count):
     session = make_session(partnership, D(2018, 2, 2), register[4])
     client.force_login(user_with(Role.COORDINATOR, partnership))
     url = reverse("training:trainingsession_headcount", kwargs={"partnership": "alpha", "pk": session.pk})
-    response = client.post(url, {"sector": "health", "count": count}, follow=True)
-    assert response.status_code == 200 and not session.head_counts.exists()
+    response = client.post(url, {"sector": "health", "count": count})
+    # The session's page again with the count's error at its field and the sector still chosen.
+    assert response.status_code == 400 and not session.head_counts.exists()
+    assert 'href="#id_count"' in response.content.decode()
+    assert response.context["head_count_form"]["sector"].value() == "health"
 
 
 def test_coverage_of_a_workforce_never_exceeds_100_percent(register):
