@@ -19,7 +19,7 @@ class Block:
     items: list = field(default_factory=list)
     columns: list = field(default_factory=list)
     rows: list = field(default_factory=list)
-    bars: list = field(default_factory=list)  # for charts: {"label", "value" (None if hidden), "text"}
+    chart: object = None  # for charts: a core.charts.Chart, drawn as SVG in the PDF and as a PNG in Word
     sheet: str = ""  # the data pack's sheet for a table
 
 
@@ -46,10 +46,11 @@ class Content:
         else:
             self.paragraph(empty)
 
-    def chart(self, title, bars):
-        """A bar chart; its figures are always also in a table beside it (the alt text says where)."""
-        if bars:
-            self.blocks.append(Block("chart", text=title, bars=bars))
+    def chart(self, chart):
+        """A bar chart (core.charts.Chart); its figures are always also in the table that follows it (the
+        alternative text says so)."""
+        if chart.bars:
+            self.blocks.append(Block("chart", text=chart.title, chart=chart))
 
     def tables(self) -> list[Block]:
         return [b for b in self.blocks if b.kind == "table"]
@@ -75,17 +76,12 @@ def period_of(kind: str, partnership, as_of: dt.date) -> tuple[dt.date, dt.date]
     return start, dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
 
 
-def _bars(pairs):
-    widest = max((value for _, value, _ in pairs if value), default=0) or 1
-    return [{"label": label, "value": value, "text": text, "width": 0 if value is None else round(100 * value / widest)}
-            for label, value, text in pairs]
-
-
 def _date(day) -> str:
     return f"{day:%-d %B %Y}" if day else ""
 
 
 def _plan_section(doc, version, as_of, *, since_last_quarter=True):
+    from prevent_hub.plans.charts import rag_by_theme
     from prevent_hub.plans.selectors import dashboard
 
     data = dashboard(version, as_of)
@@ -97,8 +93,8 @@ def _plan_section(doc, version, as_of, *, since_last_quarter=True):
                   f"{len(states) - sum(counts.values())} not rated.")
     rows = [[f"{row['theme'].number}. {row['theme'].title}", row["red"], row["amber"], row["green"], row["none"], row["total"]]
             for row in data["themes"]]
-    doc.chart("Actions rated green, by theme", _bars([(f"Theme {row['theme'].number}", row["green"], str(row["green"]))
-                                                       for row in data["themes"]]))
+    # Every rating, by theme (the same chart as the dashboard's).
+    doc.chart(rag_by_theme(data["themes"]))
     doc.table(["Theme", "Red", "Amber", "Green", "Not rated", "Actions"], rows, "Progress by theme")
     doc.heading("Exceptions and mitigations", 2)
     exceptions = [s for s in states if s.rag in ("red", "amber")]
@@ -127,13 +123,13 @@ def _plan_section(doc, version, as_of, *, since_last_quarter=True):
 
 
 def _training_section(doc, partnership, start, end, title="Training", as_of=None):
-    from prevent_hub.training.selectors import coverage
+    from prevent_hub.training.selectors import coverage, sectors_chart
 
     data = coverage(partnership, start, end, recorded_before=end_of_day(as_of or end))
     doc.heading(title)
     doc.paragraph(f"{data['total']:,} people trained from {_date(start)} to {_date(end)} (attendances and e-learning "
                   "completions).")
-    doc.chart("People trained by sector", _bars([(r["sector"], r["trained"], f"{r['trained']:,}") for r in data["sectors"]]))
+    doc.chart(sectors_chart(data["sectors"]))
     doc.table(["Sector", "People trained"], [[r["sector"], f"{r['trained']:,}"] for r in data["sectors"]], "Training by sector")
     doc.table(["Course", "People trained"], [[r["course"].name, f"{r['trained']:,}"] for r in data["courses"] if r["trained"]],
               "Training by course", empty="No training recorded in the period.")
@@ -141,6 +137,7 @@ def _training_section(doc, partnership, start, end, title="Training", as_of=None
 
 
 def _referral_section(doc, partnership, year, national: bool, as_of=None):
+    from prevent_hub.insights import charts
     from prevent_hub.insights.selectors import statistics_report
 
     # Reports leave the panel: always protected. Only referrals made and recorded by the as-of day.
@@ -155,8 +152,7 @@ def _referral_section(doc, partnership, year, national: bool, as_of=None):
     doc.table(columns, [[f["stage"], f["count"], _pct(f["share"], sign=False)]
                         + ([_pct(f["national_share"], sign=False)] if national else []) for f in report.funnel], "Funnel")
     sector = report.table("sector")
-    doc.chart("Referrals by sector", _bars([(label, sector.values[i][0], sector.display[i][0])
-                                           for i, label in enumerate(sector.row_labels[:-1])]))
+    doc.chart(charts.chart(report, "sector", "Referrals by sector"))
     rows = []
     for i, label in enumerate(sector.row_labels):
         row = [label, sector.display[i][0]]

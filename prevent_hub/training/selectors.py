@@ -82,6 +82,22 @@ def coverage(partnership, start: dt.date, end: dt.date, recorded_before=None) ->
     }
 
 
+def quarters_chart(quarters: list[dict], title: str = "People trained per quarter"):
+    """``coverage``'s quarters as a chart (core.charts)."""
+    from prevent_hub.core.charts import simple
+
+    return simple(title, [(q["quarter"], q["trained"], f"{q['trained']:,}") for q in quarters],
+                  value_axis="People trained", category_axis="Quarter")
+
+
+def sectors_chart(sectors: list[dict], title: str = "People trained by sector"):
+    """``coverage``'s sectors as a chart (core.charts)."""
+    from prevent_hub.core.charts import simple
+
+    return simple(title, [(r["sector"], r["trained"], f"{r['trained']:,}") for r in sectors],
+                  value_axis="People trained", category_axis="Sector")
+
+
 def coverage_fingerprint(partnership) -> tuple:
     """The state of every table coverage is computed from (``core.caching.fingerprint``)."""
     from prevent_hub.core.caching import fingerprint

@@ -138,6 +138,7 @@ COVERAGE_CACHE_SCHEMA = 1  # bump when what the body shows changes in a way its 
 def coverage_body(partnership, as_of) -> str:
     """The last four quarters' coverage on ``as_of``, rendered; served from the cache while none of the
     records it is computed from has changed (a year of e-learning is thousands of rows to group)."""
+    from prevent_hub.core import charts as core_charts
     from prevent_hub.core.caching import render_cached
     from prevent_hub.directory import choices as directory_choices
 
@@ -147,16 +148,14 @@ def coverage_body(partnership, as_of) -> str:
         current = schedule.period_containing(as_of, partnership.year_start_month)
         start = schedule.period_containing(schedule.add_months(current.start, -9), partnership.year_start_month).start
         data = selectors.coverage(partnership, start, min(current.end, as_of))
-        widest = max((q["trained"] for q in data["quarters"]), default=0) or 1
-        chart = [{"label": q["quarter"], "width": 100 * q["trained"] / widest, "y": i}
-                 for i, q in enumerate(data["quarters"])]
+        chart = core_charts.page_svg(selectors.quarters_chart(data["quarters"]), ident="quarters-chart")
         return {"partnership": partnership, "chart": chart, **data,
                 "no_training": selectors.authorities_without_training(partnership, as_of)}
 
     return render_cached("training:coverage", (
         COVERAGE_CACHE_SCHEMA, partnership.pk, partnership.slug, partnership.year_start_month, as_of,
         selectors.coverage_fingerprint(partnership),
-    ), COVERAGE_BODY, build, code=(__file__, selectors, schedule, models, directory_choices))
+    ), COVERAGE_BODY, build, code=(__file__, selectors, schedule, models, directory_choices, core_charts))
 
 
 @method_decorator(login_not_required, name="dispatch")

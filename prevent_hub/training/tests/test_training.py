@@ -168,6 +168,11 @@ def test_the_coverage_page_shows_the_figures_and_a_chart_with_its_table(client, 
     html = page.content.decode()
     assert "32 people trained" in html and "People trained per quarter" in html and "<svg" in html
     assert "−" not in html and "-10" in html
+    # The chart beside the table: a bar per quarter with people trained (none for a quarter with nobody), titled axes.
+    for quarter, people in (("Q2 2017/18", 20), ("Q3 2017/18", 10), ("Q4 2017/18", 2)):
+        assert f'data-category="{quarter}" data-series="People trained" data-value="{people}"' in html
+    assert 'data-category="Q1 2017/18"' not in html and ">Q1 2017/18</text>" in html
+    assert '"app-chart__axis-title">Quarter</text>' in html and '"app-chart__axis-title">People trained</text>' in html
 
 
 def test_the_coverage_page_is_cached_until_a_record_it_counts_changes(client, register):
