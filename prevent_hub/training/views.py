@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_not_required
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Sum
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -28,7 +30,8 @@ def session_detail_context(session, request):
         "trained": session.head_counts.aggregate(n=Sum("count"))["n"] or 0,
         "feedback": feedback,
         "comments": session.feedback.exclude(comments="").order_by("-created_at").values_list("comments", flat=True)[:20],
-        "head_count_form": forms.HeadCountForm(partnership=session.partnership),
+        # After a refused line, the form as it was sent, with its errors (HeadCountAddView).
+        "head_count_form": getattr(request, "head_count_form", None) or forms.HeadCountForm(partnership=session.partnership),
         "can_record": has_perm(request.user, "training.change_trainingsession", session.partnership_id),
         "new_link": new_link,
     }
@@ -85,15 +88,29 @@ class SessionSubmitView(ObjectFormPostView):
 
 
 class HeadCountAddView(SessionSubmitView):
-    def save(self, session):
-        form = forms.HeadCountForm(self.request.POST, partnership=session.partnership)
-        if not form.is_valid():
-            return False, " ".join(str(e) for errors in form.errors.values() for e in errors)
-        try:
-            services.head_count_add(actor=self.request.user, session=session, **form.cleaned_data)
-        except services.TrainingError as error:
-            return False, str(error)
-        return True, "Attendance added."
+    """A line of attendance. A line with a problem shows the session page again with the form as sent, a
+    GOV.UK error summary and each message by its field (400); nothing is saved."""
+
+    def post(self, request, *args, **kwargs):
+        session = self.get_object()
+        if not self.allowed(session):
+            raise PermissionDenied
+        form = forms.HeadCountForm(request.POST, partnership=session.partnership)
+        if form.is_valid():
+            try:
+                services.head_count_add(actor=request.user, session=session, **form.cleaned_data)
+            except services.TrainingError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Attendance added.")
+                return HttpResponseRedirect(session.get_absolute_url())
+        request.head_count_form = form
+        page = session_views.views["detail"]()
+        page.setup(request, *args, **kwargs)
+        page.partnership = self.partnership
+        response = page.get(request, *args, **kwargs)
+        response.status_code = 400
+        return response
 
 
 class HeadCountDeleteView(SessionSubmitView):
@@ -155,7 +172,8 @@ def coverage_body(partnership, as_of) -> str:
     return render_cached("training:coverage", (
         COVERAGE_CACHE_SCHEMA, partnership.pk, partnership.slug, partnership.year_start_month, as_of,
         selectors.coverage_fingerprint(partnership),
-    ), COVERAGE_BODY, build, code=(__file__, selectors, schedule, models, directory_choices, core_charts))
+    ), COVERAGE_BODY, build, code=(__file__, selectors, schedule, models, directory_choices, core_charts,
+                                   "directory/_authority_tag.html"))
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -168,19 +186,23 @@ class TrainerReturnView(View):
         link = services.session_link_find(token, SessionLink.Purpose.RETURN)
         if link is None:
             return render(request, self.template_name, {"refused": True}, status=404)
-        return render(request, self.template_name, {"form": forms.TrainerReturnForm(), "session": link.session})
+        return render(request, self.template_name, {
+            "form": forms.TrainerReturnForm(partnership=link.session.partnership), "session": link.session})
 
     def post(self, request, token):
         link = services.session_link_find(token, SessionLink.Purpose.RETURN)
         if link is None:
             return render(request, self.template_name, {"refused": True}, status=404)
-        form = forms.TrainerReturnForm(request.POST)
+        form = forms.TrainerReturnForm(request.POST, partnership=link.session.partnership)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form, "session": link.session}, status=400)
         try:
             services.trainer_return_submit(token=token, rows=form.rows(), returned_by=form.cleaned_data["returned_by"])
-        except services.TrainingError:
-            return render(request, self.template_name, {"refused": True}, status=404)
+        except services.TrainingError as error:
+            if services.session_link_find(token, SessionLink.Purpose.RETURN) is None:  # used meanwhile
+                return render(request, self.template_name, {"refused": True}, status=404)
+            form.add_error(None, str(error))
+            return render(request, self.template_name, {"form": form, "session": link.session}, status=400)
         return render(request, self.template_name, {"done": True, "session": link.session})
 
 
