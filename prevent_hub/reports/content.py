@@ -174,11 +174,19 @@ def _attendance_section(doc, partnership, as_of):
     from prevent_hub.governance.selectors import attendance_compliance
 
     data = attendance_compliance(partnership, as_of, recorded_before=end_of_day(as_of))
+    summary = data["summary"]
     doc.heading("Strategy Group attendance")
-    doc.paragraph(f"{data['meetings']} meetings from {_date(data['start'])} to {_date(min(data['end'], as_of))}.")
-    doc.table(["Organisation", "Attended", "Meetings", "Rate", "Prevent lead"],
+    doc.paragraph(f"{data['meetings']} meetings from {_date(data['start'])} to {_date(min(data['end'], as_of))}. "
+                  f"Compliance counts the specified authorities only: {summary['at_least_half']} of "
+                  f"{summary['authorities']} attended at least half the meetings they could.")
+    doc.table(["Specified authority", "Attended", "Meetings", "Rate", "Prevent lead"],
               [[r.organisation.name, r.attended, r.meetings, "–" if r.rate is None else f"{r.rate}%",
                 "None named" if r.no_lead else ""] for r in data["rows"]], "Attendance")
+    if data["others"]:
+        doc.paragraph("Other members, not specified authorities: their attendance is not counted in compliance.")
+        doc.table(["Other member", "Attended", "Meetings", "Rate"],
+                  [[r.organisation.name, r.attended, r.meetings, "–" if r.rate is None else f"{r.rate}%"]
+                   for r in data["others"]], "Other members")
 
 
 def _calendar_section(doc, partnership, start, end, as_of):
