@@ -2,6 +2,7 @@
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 
 from prevent_hub.core.dates import nth_weekday
 from prevent_hub.core.services import object_create
@@ -36,6 +37,26 @@ LINES = [
     ("Warwickshire Prevent Strategy Group", "Warwickshire Safeguarding Adults Board"),
     ("Regional Prevent meetings", "Warwickshire Prevent Strategy Group"),
 ]
+# The Strategy Group's members as the seed plan lists them ("currently comprising representatives from
+# the following agencies"), by their names in the directory (directory/demo/warwickshire.json). Many are
+# not specified authorities (council teams, CCGs, CAVA, EQUIP, the Faiths Forum, Youth Justice): any
+# organisation in the directory can hold a seat. Every specified authority has a seat as well.
+STRATEGY_GROUP_MEMBERS = [
+    "Warwickshire and West Mercia Police Prevent Team",
+    "North Warwickshire Borough Council", "Nuneaton and Bedworth Borough Council", "Rugby Borough Council",
+    "Stratford District Council", "Warwick District Council",
+    "WCC Community Safety & Locality Working", "WCC Multi-Agency Safeguarding Hub", "WCC Priority Families",
+    "WCC Public Health", "WCC Early Help and Targeted Support", "WCC Mental Health", "WCC Education Safeguarding",
+    "Warwickshire Fire & Rescue Service",
+    "Coventry and Warwickshire Partnership NHS Trust", "Coventry and Rugby CCG", "Warwickshire North CCG",
+    "South Warwickshire CCG", "University Hospitals Coventry and Warwickshire NHS Trust",
+    "South Warwickshire NHS Foundation Trust", "George Eliot Hospital NHS Trust",
+    "Warwickshire Youth Justice Service", "Warwickshire and West Mercia Community Rehabilitation Company",
+    "Equality & Inclusion Partnership", "National Probation Service", "Warwick District Faiths Forum",
+    "Warwickshire Police and Crime Commissioner", "Warwickshire Community and Voluntary Action",
+    "Public and private further education institutions i.e. colleges and sixth forms",
+]
+
 # The plan's yearly obligations: (title, due, owner, group, plan action ref)
 OBLIGATIONS = [
     ("Review the Strategy Group's terms of reference and membership", dt.date(2018, 7, 31),
@@ -71,8 +92,11 @@ def load_warwickshire_governance(partnership, *, actor=None) -> int:
                 partnership=partnership, from_group=groups[source], to_group=groups[target]))
             added += 1
     strategy = groups["Warwickshire Prevent Strategy Group"]
-    if not strategy.seats.exists():
-        for org in Organisation.objects.filter(partnership=partnership, is_specified_authority=True).order_by("name"):
+    seated = set(strategy.seats.exclude(organisation=None).values_list("organisation_id", flat=True))
+    members = Organisation.objects.filter(partnership=partnership).filter(
+        Q(is_specified_authority=True) | Q(name__in=STRATEGY_GROUP_MEMBERS)).order_by("name")
+    for org in members:
+        if org.pk not in seated:
             object_create(actor=actor, instance=Seat(partnership=partnership, group=strategy, organisation=org,
                                                      role=SeatRole.MEMBER))
             added += 1

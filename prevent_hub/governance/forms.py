@@ -41,9 +41,24 @@ class ReportingLineForm(PartnershipModelForm):
 
 
 class SeatForm(PartnershipModelForm):
+    """A seat for any organisation in the partnership's directory, a specified authority or not."""
+
     class Meta(PartnershipModelForm.Meta):
         model = Seat
         fields = ["group", "organisation", "person", "role", "start_date", "end_date"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        field.help_text = _("Any organisation in the directory. Only specified authorities count in Strategy Group "
+                            "attendance compliance.")
+        organisations = list(field.queryset.order_by("name").only("pk", "name", "is_specified_authority"))
+        # Grouped, so whoever fills in the form sees which are specified authorities (the choice is still
+        # checked against the partnership's organisations).
+        field.choices = [("", field.empty_label)] + [
+            (label, [(org.pk, org.name) for org in organisations if org.is_specified_authority == specified])
+            for label, specified in ((_("Specified authorities"), True), (_("Other organisations"), False))
+            if any(org.is_specified_authority == specified for org in organisations)]
 
     def clean(self):
         data = super().clean()
@@ -99,8 +114,10 @@ class AttendanceForm(forms.Form):
         choices = [("", _("Not recorded"))] + list(AttendanceStatus.choices)
         self.organisations = organisations
         for org in organisations:
-            self.fields[f"org_{org.pk}"] = forms.ChoiceField(label=str(org), choices=choices, required=False,
-                                                             initial=current.get(org.pk, ""))
+            self.fields[f"org_{org.pk}"] = forms.ChoiceField(
+                label=str(org), choices=choices, required=False, initial=current.get(org.pk, ""),
+                help_text=_("Specified authority") if org.is_specified_authority else _(
+                    "Not a specified authority: not counted in attendance compliance"))
 
 
 class MeetingItemForm(forms.ModelForm):

@@ -35,8 +35,11 @@ class ComplianceRow:
 def attendance_compliance(partnership, as_of: dt.date, recorded_before=None) -> dict:
     """Strategy Group attendance per organisation over the last four quarters, with no-lead flags.
 
-    Every specified authority is listed, and every other organisation that attended or
-    holds a seat. Meetings count once held (or, before the minutes are in, once past).
+    Compliance counts specified authorities only (the Prevent duty is theirs): ``rows`` lists every
+    one of them, and ``summary`` counts them. Any other organisation in the directory may hold a seat
+    (a council's team, CAVA, a faiths forum): those that hold one or attended are ``others``, shown
+    apart and never counted in compliance. Meetings count once held (or, before the minutes are in,
+    once past).
     """
     start, end = last_four_quarters(as_of, partnership.year_start_month)
     meetings = Meeting.objects.filter(
@@ -64,12 +67,20 @@ def attendance_compliance(partnership, as_of: dt.date, recorded_before=None) -> 
             Q(is_specified_authority=True) | Q(pk__in=attended.keys()) | Q(pk__in=windows.keys())),
         as_of,
     ).select_related("partnership").order_by("name")
-    rows = []
+    rows, others = [], []
     for org in organisations:
         eligible = {pk for pk, day in dates.items() if _seated_on(day, windows.get(org.pk))}
-        rows.append(ComplianceRow(organisation=org, attended=len(attended.get(org.pk, set()) & eligible),
-                                  meetings=len(eligible), no_lead=org.is_specified_authority and not org.has_current_lead))
-    return {"start": start, "end": end, "meetings": len(dates), "rows": rows}
+        row = ComplianceRow(organisation=org, attended=len(attended.get(org.pk, set()) & eligible),
+                            meetings=len(eligible), no_lead=org.is_specified_authority and not org.has_current_lead)
+        (rows if org.is_specified_authority else others).append(row)
+    measured = [row for row in rows if row.rate is not None]
+    summary = {
+        "authorities": len(rows),
+        "at_least_half": sum(1 for row in measured if row.rate >= 50),
+        "below_half": sum(1 for row in measured if row.rate < 50),
+        "no_lead": sum(1 for row in rows if row.no_lead),
+    }
+    return {"start": start, "end": end, "meetings": len(dates), "rows": rows, "others": others, "summary": summary}
 
 
 def _seated_on(day, windows) -> bool:

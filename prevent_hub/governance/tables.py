@@ -22,6 +22,8 @@ def seat_table():
         Column("group", "Group", accessor=lambda s: s.group.name, order_by="group__name", link=True),
         Column("organisation", "Organisation", accessor=lambda s: s.organisation.name if s.organisation else "",
                order_by="organisation__name"),
+        Column("specified_authority", "Specified authority", template="governance/cells/authority.html",
+               order_by="organisation__is_specified_authority"),
         Column("person", "Representative", accessor=lambda s: s.person.name if s.person else ""),
         Column("role", "Role", accessor=lambda s: s.get_role_display(), order_by="role"),
     ], default_sort="group")

@@ -29,8 +29,10 @@ from .models import CalendarFeed, Group, Meeting, MeetingPaper, Obligation, Repo
 
 
 def group_detail_context(group, request):
+    seats = list(group.seats.select_related("organisation__partnership", "person__partnership").order_by("organisation__name"))
     return {
-        "seats": group.seats.select_related("organisation__partnership", "person__partnership").order_by("organisation__name"),
+        "seats": seats,
+        "seated_authorities": sum(1 for seat in seats if seat.organisation and seat.organisation.is_specified_authority),
         "terms": group.terms.select_related("partnership").order_by("-approved_on"),
         "meetings": group.meetings.select_related("partnership").order_by("-starts_at")[:12],
         "reports_to": group.reports_to.select_related("to_group__partnership"),
@@ -56,6 +58,13 @@ def meeting_detail_context(meeting, request):
     }
 
 
+def authority_tag(organisation):
+    """Whether ``organisation`` is a specified authority, as the GOV.UK tag every seat and member list shows."""
+    from django.template.loader import render_to_string
+
+    return render_to_string("directory/_authority_tag.html", {"organisation": organisation})
+
+
 group_views = ModelViews(
     model=Group, queryset=Group.objects.select_related("chair"), form_class=forms.GroupForm,
     filterset_class=filtersets.GroupFilterSet, table=tables.group_table,
@@ -75,8 +84,9 @@ reporting_line_views = ModelViews(
 seat_views = ModelViews(
     model=Seat, queryset=Seat.objects.select_related("group", "organisation", "person"), form_class=forms.SeatForm,
     table=tables.seat_table,
-    summary=(("Group", "group"), ("Organisation", "organisation"), ("Representative", "person"),
-             ("Role", "get_role_display"), ("From", "start_date"), ("Until", "end_date")),
+    summary=(("Group", "group"), ("Organisation", "organisation"),
+             ("Specified authority", lambda s: authority_tag(s.organisation) if s.organisation else ""),
+             ("Representative", "person"), ("Role", "get_role_display"), ("From", "start_date"), ("Until", "end_date")),
     only=("list", "add", "detail", "edit", "delete", "history"),
 )
 terms_views = ModelViews(

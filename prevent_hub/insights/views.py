@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from django.views import View
 
 from prevent_hub.audit.services import log_access
+from prevent_hub.core import charts as core_charts
 from prevent_hub.core.generic import ModelViews, PartnershipMixin
 from prevent_hub.core.params import query_int
 from prevent_hub.core.permissions import has_perm
@@ -79,6 +80,14 @@ def statistics_body(partnership, year: int, unsuppressed: bool) -> str:
     def build() -> dict:
         report = selectors.statistics_report(partnership, year, unsuppressed=unsuppressed, key=key)
         chart_keys = {"sector", "age_band", "concern"}
+
+        def chart(chart_key, beside=True):
+            """The chart inline, under the heading that names it, beside (or above) its table."""
+            where = "beside this chart" if beside else "after this chart"
+            return core_charts.page_svg(charts.chart(report, chart_key), ident=f"chart-{chart_key}",
+                                        note=f"The figures are in the table {where}.",
+                                        width=core_charts.PAGE_WIDTH if beside else 640)
+
         return {
             "partnership": partnership, "report": report,
             "months": report.table(f"months_{report.year}"),
@@ -86,15 +95,15 @@ def statistics_body(partnership, year: int, unsuppressed: bool) -> str:
             "last_year_rows": table_rows(report.table(f"months_{report.year - 1}")),
             "last_year": report.table(f"months_{report.year - 1}"),
             "breakdowns": [{"table": report.table(key), "rows": table_rows(report.table(key), shares=True),
-                            "chart": charts.bars(report, key) if key in chart_keys else None, "key": key}
+                            "chart": chart(key) if key in chart_keys else None, "key": key}
                            for key, _ in selectors.BREAKDOWNS],
             "series": [(report.table(key), table_rows(report.table(key))) for key in ("series_concern", "series_age_band")],
-            "charts": {key: charts.bars(report, key) for key in ("months", "funnel", "series")},
+            "charts": {"months": chart("months"), "funnel": chart("funnel"), "series": chart("series", beside=False)},
             "chart_titles": charts.CHARTS,
         }
 
     return render_cached("insights:statistics", (STATISTICS_BODY_SCHEMA, partnership.slug, *key), STATISTICS_BODY, build,
-                         code=(__file__, charts, "insights/_bars.html", "insights/_table.html"))
+                         code=(__file__, charts, core_charts, "insights/_chart.html", "insights/_table.html"))
 
 
 class StatisticsExportView(StatisticsMixin, View):
@@ -131,12 +140,12 @@ class ChartView(StatisticsMixin, View):
         if key not in charts.CHARTS or fmt not in ("svg", "png"):
             raise Http404
         report = self.report()
-        title = f"{charts.CHARTS[key]}, {self.partnership.name}, {report.year_label}"
-        chart = charts.bars(report, key)
+        chart = charts.chart(report, key, f"{charts.CHARTS[key]}, {self.partnership.name}, {report.year_label}")
+        # Both files are drawn from the same layout as each other (core.charts), at the same size.
         if fmt == "svg":
-            response = HttpResponse(charts.svg(title, chart), content_type="image/svg+xml")
+            response = HttpResponse(core_charts.svg(chart, width=charts.FILE_WIDTH), content_type="image/svg+xml")
         else:
-            response = HttpResponse(charts.png(title, chart), content_type="image/png")
+            response = HttpResponse(core_charts.png(chart, width=charts.FILE_WIDTH), content_type="image/png")
         response["Content-Disposition"] = f'attachment; filename="{key}-{report.year}.{fmt}"'
         response["Content-Security-Policy"] = "sandbox"
         return response

@@ -366,18 +366,20 @@ def dashboard_body(version, as_of) -> str:
     every action's schedule and the Strategy Group's attendance, and is opened far more often than
     a plan is updated.
     """
+    from prevent_hub.core import charts as core_charts
     from prevent_hub.core.caching import render_cached
     from prevent_hub.directory import selectors as directory_selectors
     from prevent_hub.governance import choices as governance_choices
     from prevent_hub.governance import selectors as governance_selectors
 
+    from . import charts as plan_charts
     from . import choices, models
 
     partnership = version.partnership
 
     def build() -> dict:
         data = selectors.dashboard(version, as_of)
-        data["chart"] = rag_chart(data["themes"])
+        data["chart"] = core_charts.page_svg(plan_charts.rag_by_theme(data["themes"]), ident="rag-chart")
         # Strategy Group attendance (seed action 2.1) sits beside the plan's progress.
         data["attendance"] = governance_selectors.attendance_compliance(partnership, as_of)
         return {"partnership": partnership, **data}
@@ -385,24 +387,10 @@ def dashboard_body(version, as_of) -> str:
     return render_cached("plans:dashboard", (
         DASHBOARD_CACHE_SCHEMA, version.pk, as_of, partnership.slug, partnership.year_start_month,
         selectors.dashboard_fingerprint(partnership),
-    ), DASHBOARD_BODY, build, code=(__file__, selectors, schedule, choices, models, governance_selectors,
+    ), DASHBOARD_BODY, build, code=(__file__, selectors, schedule, choices, models, plan_charts, core_charts,
+                                    governance_selectors,
                                     governance_choices, directory_selectors, "plans/_state_table.html",
                                     "plans/_status_tag.html"))
-
-
-def rag_chart(themes) -> list[dict]:
-    """Bars for an inline SVG chart of RAG by theme (the page shows the same figures as a table)."""
-    widest = max((row["total"] for row in themes), default=1) or 1
-    bars = []
-    for index, row in enumerate(themes):
-        x, segments = 0.0, []
-        for key, colour in (("red", "#d4351c"), ("amber", "#f47738"), ("green", "#00703c"), ("none", "#b1b4b6")):
-            width = 100 * row[key] / widest
-            if width:
-                segments.append({"x": x, "width": width, "colour": colour, "count": row[key]})
-            x += width
-        bars.append({"y": index * 34, "label": f"{row['theme'].number}. {row['theme'].title}", "segments": segments})
-    return bars
 
 
 class ProgressUpdateCreateView(ObjectMixin, View):

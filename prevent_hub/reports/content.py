@@ -19,7 +19,7 @@ class Block:
     items: list = field(default_factory=list)
     columns: list = field(default_factory=list)
     rows: list = field(default_factory=list)
-    bars: list = field(default_factory=list)  # for charts: {"label", "value" (None if hidden), "text"}
+    chart: object = None  # for charts: a core.charts.Chart, drawn as SVG in the PDF and as a PNG in Word
     sheet: str = ""  # the data pack's sheet for a table
 
 
@@ -57,10 +57,11 @@ class Content:
         else:
             self.paragraph(empty)
 
-    def chart(self, title, bars):
-        """A bar chart; its figures are always also in a table beside it (the alt text says where)."""
-        if bars:
-            self.blocks.append(Block("chart", text=title, bars=bars))
+    def chart(self, chart):
+        """A bar chart (core.charts.Chart); its figures are always also in the table that follows it (the
+        alternative text says so)."""
+        if chart.bars:
+            self.blocks.append(Block("chart", text=chart.title, chart=chart))
 
     def tables(self) -> list[Block]:
         """The blocks the data pack has a sheet for: every table, and the owners' updates."""
@@ -118,12 +119,6 @@ class Scope:
         return timezone.localtime(self.recorded_before - dt.timedelta(microseconds=1)).date()
 
 
-def _bars(pairs):
-    widest = max((value for _, value, _ in pairs if value), default=0) or 1
-    return [{"label": label, "value": value, "text": text, "width": 0 if value is None else round(100 * value / widest)}
-            for label, value, text in pairs]
-
-
 def _date(day) -> str:
     return f"{day:%-d %B %Y}" if day else ""
 
@@ -155,6 +150,7 @@ def _update_item(action, update) -> dict:
 
 
 def _plan_section(doc, version, scope: Scope, *, since_last_quarter=True):
+    from prevent_hub.plans.charts import rag_by_theme
     from prevent_hub.plans.selectors import dashboard
 
     data = dashboard(version, scope.status_day, recorded_before=scope.recorded_before)
@@ -166,8 +162,8 @@ def _plan_section(doc, version, scope: Scope, *, since_last_quarter=True):
                   f"{counts['red']} red and {len(states) - sum(counts.values())} not rated.")
     rows = [[f"{row['theme'].number}. {row['theme'].title}", row["red"], row["amber"], row["green"], row["none"], row["total"]]
             for row in data["themes"]]
-    doc.chart("Actions rated green, by theme", _bars([(f"Theme {row['theme'].number}", row["green"], str(row["green"]))
-                                                       for row in data["themes"]]))
+    # Every rating, by theme (the same chart as the dashboard's).
+    doc.chart(rag_by_theme(data["themes"]))
     doc.table(["Theme", "Red", "Amber", "Green", "Not rated", "Actions"], rows, "Progress by theme")
     if since_last_quarter:
         doc.heading("Updates from owners", 2)
@@ -213,7 +209,7 @@ def _year_narratives(doc, version, scope: Scope):
 
 def _training_section(doc, partnership, scope: Scope, title):
     from prevent_hub.training.models import TrainingSession
-    from prevent_hub.training.selectors import coverage
+    from prevent_hub.training.selectors import coverage, sectors_chart
 
     data = coverage(partnership, scope.start, scope.end, recorded_before=scope.recorded_before)
     sessions = TrainingSession.objects.filter(partnership=partnership, date__gte=scope.start, date__lte=scope.end,
@@ -221,7 +217,7 @@ def _training_section(doc, partnership, scope: Scope, title):
     doc.heading(title)
     doc.paragraph(f"{plural(data['total'], 'person', 'people')} trained from {_date(scope.start)} to {_date(scope.end)}, "
                   f"at {plural(sessions, 'session')} and by e-learning.")
-    doc.chart("People trained by sector", _bars([(r["sector"], r["trained"], f"{r['trained']:,}") for r in data["sectors"]]))
+    doc.chart(sectors_chart(data["sectors"]))
     doc.table(["Sector", "People trained"], [[r["sector"], f"{r['trained']:,}"] for r in data["sectors"]], "Training by sector")
     doc.table(["Course", "People trained"], [[r["course"].name, f"{r['trained']:,}"] for r in data["courses"] if r["trained"]],
               "Training by course", empty="No training recorded in the period.")
@@ -229,6 +225,7 @@ def _training_section(doc, partnership, scope: Scope, title):
 
 
 def _referral_section(doc, partnership, year, national: bool, scope: Scope):
+    from prevent_hub.insights import charts
     from prevent_hub.insights.selectors import statistics_report
 
     # Reports leave the panel: always protected.
@@ -244,8 +241,7 @@ def _referral_section(doc, partnership, year, national: bool, scope: Scope):
     doc.table(columns, [[f["stage"], f["count"], _pct(f["share"], sign=False)]
                         + ([_pct(f["national_share"], sign=False)] if national else []) for f in report.funnel], "Funnel")
     sector = report.table("sector")
-    doc.chart("Referrals by sector", _bars([(label, sector.values[i][0], sector.display[i][0])
-                                           for i, label in enumerate(sector.row_labels[:-1])]))
+    doc.chart(charts.chart(report, "sector", "Referrals by sector"))
     rows = []
     for i, label in enumerate(sector.row_labels):
         row = [label, sector.display[i][0]]
@@ -294,12 +290,19 @@ def _attendance_section(doc, partnership, scope: Scope):
     from prevent_hub.governance.selectors import attendance_compliance
 
     data = attendance_compliance(partnership, scope.status_day, recorded_before=scope.recorded_before)
+    summary = data["summary"]
     doc.heading("Strategy Group attendance")
     doc.paragraph(f"{plural(data['meetings'], 'meeting')} from {_date(data['start'])} to "
-                  f"{_date(min(data['end'], scope.status_day))}.")
-    doc.table(["Organisation", "Attended", "Meetings", "Rate", "Prevent lead"],
+                  f"{_date(min(data['end'], scope.status_day))}. Compliance counts the specified authorities only: "
+                  f"{summary['at_least_half']} of {summary['authorities']} attended at least half the meetings they could.")
+    doc.table(["Specified authority", "Attended", "Meetings", "Rate", "Prevent lead"],
               [[r.organisation.name, r.attended, r.meetings, "–" if r.rate is None else f"{r.rate}%",
                 "None named" if r.no_lead else ""] for r in data["rows"]], "Attendance")
+    if data["others"]:
+        doc.paragraph("Other members, not specified authorities: their attendance is not counted in compliance.")
+        doc.table(["Other member", "Attended", "Meetings", "Rate"],
+                  [[r.organisation.name, r.attended, r.meetings, "–" if r.rate is None else f"{r.rate}%"]
+                   for r in data["others"]], "Other members")
 
 
 def _coming_up(doc, partnership, version, scope: Scope):

@@ -5,9 +5,12 @@ import io
 from django.template.loader import render_to_string
 
 from prevent_hub.core.tabular import neutralise
-from prevent_hub.insights import charts
+from prevent_hub.core import charts
 
 from .content import Content
+
+
+CHART_WIDTH = 640  # pixels: the width of an A4 page's text; Word scales the PNG (drawn at twice that) to 6 inches
 
 
 def _style(document, wanted: str, fallback: str | None = None):
@@ -66,7 +69,7 @@ def docx_bytes(content: Content, template: bytes | None = None) -> bytes:
                         document.add_paragraph(paragraph.strip())
         elif block.kind == "chart":
             alt = f"{block.text}. The figures are in the table that follows."
-            picture = document.add_picture(io.BytesIO(charts.png(block.text, block.bars)), width=Inches(6))
+            picture = document.add_picture(io.BytesIO(charts.png(block.chart, width=CHART_WIDTH)), width=Inches(6))
             picture._inline.docPr.set("descr", alt)  # the image's alternative text
             picture._inline.docPr.set("title", block.text)
     buffer = io.BytesIO()
@@ -80,7 +83,8 @@ def pdf_bytes(content: Content, partnership) -> bytes:
     blocks = []
     for block in content.blocks:
         if block.kind == "chart":
-            svg = charts.svg(block.text, block.bars).decode()
+            svg = charts.svg(block.chart, width=CHART_WIDTH, ident=f"chart-{len(blocks)}",
+                             note="The figures are in the table that follows.")
             blocks.append({"kind": "chart", "text": block.text, "svg": svg})
         else:
             blocks.append(block)

@@ -49,12 +49,11 @@ ATTENDEES = (
 @transaction.atomic
 def load_current_year_training(partnership, *, today=None, actor=None) -> int:
     """A WRAP session on the second Tuesday of each month of this year, with head-counts; once."""
-    import datetime as dt
 
     from django.utils import timezone
 
-    from prevent_hub.directory.models import Organisation
     from prevent_hub.core.dates import nth_weekday
+    from prevent_hub.directory.models import Organisation
     from prevent_hub.plans.demo import SEED_YEAR, demo_year
     from prevent_hub.plans.schedule import add_months, version_window
 

@@ -78,23 +78,40 @@ class TrainingSession(PartnershipScopedModel):
 
 
 class HeadCount(PartnershipScopedModel):
-    """How many people from one organisation, sector and role attended a session (or one named attendee)."""
+    """How many people from one organisation (or, where it is not known, one sector) and role attended a
+    session, or one named attendee.
+
+    People count under the organisation they come from, not the session's host: four NHS nurses at a
+    session the county council hosts are the NHS trust's, in the health sector. The sector is the
+    organisation's own whenever the organisation is given (``services.head_count_add``)."""
 
     session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="head_counts")
-    organisation = models.ForeignKey("directory.Organisation", verbose_name=_("organisation"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
-    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
+    organisation = models.ForeignKey("directory.Organisation", verbose_name=_("attendees' organisation"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+",
+                                     help_text=_("Where these people work. Leave it blank only if their organisation "
+                                                 "is not in the directory, and choose their sector."))
+    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices, blank=True,
+                              help_text=_("Only for people whose organisation is not chosen: people from an "
+                                          "organisation count under its sector."))
     role = models.CharField(_("role"), max_length=100, blank=True)
     attendee = models.CharField(_("attendee's name"), max_length=200, blank=True,
                                 help_text=_("For a register of names; leave blank for a head-count."))
     count = models.PositiveIntegerField(_("people"))
     returned_by = models.CharField(_("returned by"), max_length=200, blank=True)
+    # Trainers' returns made before they asked for the attendees' organisation counted every person
+    # under the session's host; those rows keep the host (so no figure changed) and say so (migration 0004).
+    credited_to_host = models.BooleanField(_("counted under the host"), default=False, db_default=False,
+                                           editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["partnership", "session"])]
+        constraints = [
+            # Every row counts under a sector: its organisation's, or the one chosen where the organisation is not known.
+            models.CheckConstraint(condition=~models.Q(sector=""), name="training_headcount_has_sector"),
+        ]
 
     def __str__(self):
-        return f"{self.count} × {self.get_sector_display()}"
+        return f"{self.count} × {self.organisation or self.get_sector_display()}"
 
 
 class LmsCompletion(PartnershipScopedModel):

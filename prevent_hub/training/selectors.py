@@ -6,7 +6,7 @@ whether the register holds a hundred rows or a hundred thousand.
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Sum
+from django.db.models import BooleanField, Count, Sum, Value
 from django.db.models.functions import TruncMonth
 
 from prevent_hub.directory.choices import Sector
@@ -23,6 +23,9 @@ def _quarter(day: dt.date, year_start_month: int) -> str:
 def coverage(partnership, start: dt.date, end: dt.date, recorded_before=None) -> dict:
     """People trained between two dates, by sector, organisation, course and quarter (head-counts + completions).
 
+    People count under the organisation they come from, and its sector (or, where it is not known, the
+    sector recorded): a head-count's own organisation, never the session's host.
+
     ``recorded_before`` (a datetime) leaves out what was entered later, so a report as of a day says what
     was known that day.
     """
@@ -35,21 +38,25 @@ def coverage(partnership, start: dt.date, end: dt.date, recorded_before=None) ->
         completions = completions.filter(created_at__lt=recorded_before)
     # One grouped query per source; the four breakdowns are summed from its rows.
     # By month, not day: quarters are whole months, and a year of e-learning is thousands of days' rows.
+    # A head-count's organisation and sector are its attendees' (where they work), not the session's host's.
     rows = [
-        *counts.values_list("sector", "organisation", "session__course", TruncMonth("session__date"))
+        *counts.values_list("sector", "organisation", "session__course", TruncMonth("session__date"), "credited_to_host")
         .annotate(n=Sum("count")).order_by(),
-        *completions.values_list("organisation__sector", "organisation", "course", TruncMonth("completed_on"))
+        *completions.values_list("organisation__sector", "organisation", "course", TruncMonth("completed_on"),
+                                 Value(False, output_field=BooleanField()))
         .annotate(n=Count("pk")).order_by(),
     ]
     by_sector: dict[str, int] = defaultdict(int)
     by_org: dict[int | None, int] = defaultdict(int)
     by_course: dict[int, int] = defaultdict(int)
     by_month: dict[dt.date, int] = defaultdict(int)
-    for sector, org_id, course_id, day, n in rows:
+    credited_to_host = 0
+    for sector, org_id, course_id, day, host, n in rows:
         by_sector[sector] += n
         by_org[org_id] += n
         by_course[course_id] += n
         by_month[day] += n
+        credited_to_host += n if host else 0
     year_start_month = partnership.year_start_month
     by_quarter: dict[str, int] = {p.label: 0 for p in schedule.periods_between(start, end, year_start_month)}
     for day, n in by_month.items():
@@ -78,8 +85,26 @@ def coverage(partnership, start: dt.date, end: dt.date, recorded_before=None) ->
             {"quarter": label, "trained": n, "change": (n - quarters[i - 1][1]) if i else None}
             for i, (label, n) in enumerate(quarters)
         ],
-        "unassigned": by_org.get(None, 0),
+        "unassigned": by_org.get(None, 0),  # people whose organisation is not known (counted by sector)
+        # From trainers' returns made before they named the attendees' organisation: under the host (migration 0004).
+        "credited_to_host": credited_to_host,
     }
+
+
+def quarters_chart(quarters: list[dict], title: str = "People trained per quarter"):
+    """``coverage``'s quarters as a chart (core.charts)."""
+    from prevent_hub.core.charts import simple
+
+    return simple(title, [(q["quarter"], q["trained"], f"{q['trained']:,}") for q in quarters],
+                  value_axis="People trained", category_axis="Quarter")
+
+
+def sectors_chart(sectors: list[dict], title: str = "People trained by sector"):
+    """``coverage``'s sectors as a chart (core.charts)."""
+    from prevent_hub.core.charts import simple
+
+    return simple(title, [(r["sector"], r["trained"], f"{r['trained']:,}") for r in sectors],
+                  value_axis="People trained", category_axis="Sector")
 
 
 def coverage_fingerprint(partnership) -> tuple:

@@ -1,7 +1,6 @@
 """Writes for training: head-counts, no-login links for trainers' returns and participants' feedback."""
 import datetime as dt
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,13 +37,33 @@ def session_link_find(token: str, purpose: str) -> SessionLink | None:
     return link
 
 
+MAX_HEAD_COUNT = 10_000  # more than any one session; stops a typing slip from swamping the figures
+
+
+def head_count_line(*, partnership, organisation=None, sector: str = "") -> str:
+    """The sector a line of attendance counts under: its organisation's, or the one chosen where the
+    organisation is not known. Refuses a line with neither, or with a sector other than its organisation's."""
+    if organisation is not None:
+        if organisation.partnership_id != partnership.pk:
+            raise TrainingError("Choose an organisation from this partnership's directory.")
+        if sector and sector != organisation.sector:
+            raise TrainingError(f"Leave the sector blank: people from {organisation} count under its sector, "
+                                f"{organisation.get_sector_display()}.")
+        return organisation.sector
+    if not sector:
+        raise TrainingError("Choose the organisation or the sector.")
+    return sector
+
+
 @transaction.atomic
-def head_count_add(*, actor, session, sector: str, count: int, organisation=None, role: str = "",
+def head_count_add(*, actor, session, count: int, organisation=None, sector: str = "", role: str = "",
                    attendee: str = "", returned_by: str = "") -> HeadCount:
-    if not 1 <= count <= 10_000:
+    """People who attended ``session``, counted under the organisation they come from (not the host's)."""
+    if not 1 <= count <= MAX_HEAD_COUNT:
         raise TrainingError("Enter how many people attended, from 1 to 10,000.")
     if attendee and count != 1:
         raise TrainingError("A named attendee is one person: leave the name blank for a head-count.")
+    sector = head_count_line(partnership=session.partnership, organisation=organisation, sector=sector)
     return object_create(actor=actor, instance=HeadCount(
         partnership=session.partnership, session=session, organisation=organisation, sector=sector, role=role,
         attendee=attendee, count=count, returned_by=returned_by,
@@ -67,9 +86,8 @@ def trainer_return_submit(*, token: str, rows: list[dict], returned_by: str) -> 
     link = SessionLink.objects.select_for_update().get(pk=link.pk)
     if link.used_at is not None:
         raise TrainingError("This link has expired or has been used.")
-    # The trainer's people are counted for the host organisation, so its coverage and flags see them.
-    saved = [head_count_add(actor=None, session=link.session, organisation=link.session.host, returned_by=returned_by,
-                            **row) for row in rows]
+    # Each line counts under the organisation its people come from (or its sector), not the host's.
+    saved = [head_count_add(actor=None, session=link.session, returned_by=returned_by, **row) for row in rows]
     link.used_at = timezone.now()
     object_update(actor=None, instance=link, expected_version=link.version)
     return saved

@@ -29,6 +29,7 @@ def session_detail_context(session, request):
         "trained": session.head_counts.aggregate(n=Sum("count"))["n"] or 0,
         "feedback": feedback,
         "comments": session.feedback.exclude(comments="").order_by("-created_at").values_list("comments", flat=True)[:20],
+        # After a refused line, the form as it was sent, with its errors (HeadCountAddView).
         "head_count_form": forms.HeadCountForm(partnership=session.partnership),
         "can_record": has_perm(request.user, "training.change_trainingsession", session.partnership_id),
         "new_link": new_link,
@@ -142,6 +143,7 @@ COVERAGE_CACHE_SCHEMA = 1  # bump when what the body shows changes in a way its 
 def coverage_body(partnership, as_of) -> str:
     """The last four quarters' coverage on ``as_of``, rendered; served from the cache while none of the
     records it is computed from has changed (a year of e-learning is thousands of rows to group)."""
+    from prevent_hub.core import charts as core_charts
     from prevent_hub.core.caching import render_cached
     from prevent_hub.directory import choices as directory_choices
 
@@ -151,16 +153,15 @@ def coverage_body(partnership, as_of) -> str:
         current = schedule.period_containing(as_of, partnership.year_start_month)
         start = schedule.period_containing(schedule.add_months(current.start, -9), partnership.year_start_month).start
         data = selectors.coverage(partnership, start, min(current.end, as_of))
-        widest = max((q["trained"] for q in data["quarters"]), default=0) or 1
-        chart = [{"label": q["quarter"], "width": 100 * q["trained"] / widest, "y": i}
-                 for i, q in enumerate(data["quarters"])]
+        chart = core_charts.page_svg(selectors.quarters_chart(data["quarters"]), ident="quarters-chart")
         return {"partnership": partnership, "chart": chart, **data,
                 "no_training": selectors.authorities_without_training(partnership, as_of)}
 
     return render_cached("training:coverage", (
         COVERAGE_CACHE_SCHEMA, partnership.pk, partnership.slug, partnership.year_start_month, as_of,
         selectors.coverage_fingerprint(partnership),
-    ), COVERAGE_BODY, build, code=(__file__, selectors, schedule, models, directory_choices))
+    ), COVERAGE_BODY, build, code=(__file__, selectors, schedule, models, directory_choices, core_charts,
+                                   "directory/_authority_tag.html"))
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -173,19 +174,23 @@ class TrainerReturnView(View):
         link = services.session_link_find(token, SessionLink.Purpose.RETURN)
         if link is None:
             return render(request, self.template_name, {"refused": True}, status=404)
-        return render(request, self.template_name, {"form": forms.TrainerReturnForm(), "session": link.session})
+        return render(request, self.template_name, {
+            "form": forms.TrainerReturnForm(partnership=link.session.partnership), "session": link.session})
 
     def post(self, request, token):
         link = services.session_link_find(token, SessionLink.Purpose.RETURN)
         if link is None:
             return render(request, self.template_name, {"refused": True}, status=404)
-        form = forms.TrainerReturnForm(request.POST)
+        form = forms.TrainerReturnForm(request.POST, partnership=link.session.partnership)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form, "session": link.session}, status=400)
         try:
             services.trainer_return_submit(token=token, rows=form.rows(), returned_by=form.cleaned_data["returned_by"])
-        except services.TrainingError:
-            return render(request, self.template_name, {"refused": True}, status=404)
+        except services.TrainingError as error:
+            if services.session_link_find(token, SessionLink.Purpose.RETURN) is None:  # used meanwhile
+                return render(request, self.template_name, {"refused": True}, status=404)
+            form.add_error(None, str(error))
+            return render(request, self.template_name, {"form": form, "session": link.session}, status=400)
         return render(request, self.template_name, {"done": True, "session": link.session})
 
 

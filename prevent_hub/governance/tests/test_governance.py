@@ -94,8 +94,11 @@ def test_attendance_compliance_over_four_quarterly_meetings_with_exact_numbers(d
         "Council": (4, 4, 100, False),  # a deputy counts
         "Health Trust": (2, 4, 50, False),
         "College": (1, 4, 25, True),  # a specified authority with no Prevent lead nominated
-        "Charity": (2, 4, 50, False),  # holds a seat; not a specified authority, so never flagged
     }
+    # Holds a seat but is not a specified authority: shown apart, never flagged, never counted.
+    assert [(r.organisation.name, r.attended, r.meetings, r.rate, r.no_lead) for r in table["others"]] == [
+        ("Charity", 2, 4, 50, False)]
+    assert table["summary"] == {"authorities": 3, "at_least_half": 2, "below_half": 1, "no_lead": 1}
 
 
 def test_compliance_queries_do_not_grow_with_organisations(client, db):
@@ -427,7 +430,8 @@ def test_compliance_uses_the_lead_and_seat_dates_of_the_period(db):
     assert not in_may["Council"].no_lead  # the lead was in post then
     in_march = {r.organisation.name: r for r in selectors.attendance_compliance(partnership, D(2018, 3, 20))["rows"]}
     assert in_march["Council"].no_lead
-    assert (in_march["Newcomer"].attended, in_march["Newcomer"].meetings) == (2, 2)  # only since its seat began
+    newcomer_row = selectors.attendance_compliance(partnership, D(2018, 3, 20))["others"][0]
+    assert (newcomer_row.organisation, newcomer_row.attended, newcomer_row.meetings) == (newcomer, 2, 2)  # since its seat began
 
 
 def test_two_groups_meeting_the_same_day_are_two_reminders_and_ended_seats_get_none(db, smtp_server):
@@ -444,3 +448,132 @@ def test_two_groups_meeting_the_same_day_are_two_reminders_and_ended_seats_get_n
         Meeting.objects.create(partnership=partnership, group=group, starts_at=dt.datetime(2018, 3, 27, 10, tzinfo=TZ))
     assert governance_reminders(D(2018, 3, 20)) == 2
     assert {m["X-Envelope-To"] for m in smtp_server.messages} == {"member@example.test"}
+
+
+def test_the_strategy_group_seats_the_seeds_members_whether_or_not_they_are_specified_authorities(warwickshire):
+    from prevent_hub.directory.models import Organisation
+    from prevent_hub.governance.demo import STRATEGY_GROUP_MEMBERS
+
+    group = Group.objects.get(partnership=warwickshire, short_name="PSG")
+    seated = {seat.organisation.name: seat.organisation.is_specified_authority
+              for seat in group.seats.select_related("organisation")}
+    for name in ("Warwickshire Community and Voluntary Action", "Equality & Inclusion Partnership",
+                 "Warwick District Faiths Forum", "Warwickshire Youth Justice Service"):
+        assert seated[name] is False, name  # CAVA, EQUIP, the Faiths Forum and Youth Justice
+    assert set(STRATEGY_GROUP_MEMBERS) <= set(seated)
+    authorities = set(Organisation.objects.filter(partnership=warwickshire, is_specified_authority=True)
+                      .values_list("name", flat=True))
+    assert authorities <= set(seated) and len(seated) == group.seats.count()  # one seat each
+    assert load_warwickshire_governance(warwickshire) == 0
+
+
+def test_any_organisation_in_the_directory_can_hold_a_seat_and_every_list_says_whether_it_is_a_specified_authority(
+        client, db):
+    partnership = PartnershipFactory(slug="alpha")
+    group = _strategy_group(partnership)
+    council = OrganisationFactory(partnership=partnership, name="County Council")
+    cava = OrganisationFactory(partnership=partnership, name="CAVA", sector="voluntary_community",
+                               is_specified_authority=False)
+    elsewhere = OrganisationFactory(partnership=PartnershipFactory(slug="bravo"), name="Elsewhere Forum",
+                                    is_specified_authority=False)
+    Seat.objects.create(partnership=partnership, group=group, organisation=council)
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    add = reverse("governance:seat_add", kwargs={"partnership": "alpha"})
+    form = client.get(add).content.decode()
+    assert '<optgroup label="Specified authorities"><option value="%d">County Council</option></optgroup>' % council.pk in form
+    assert '<optgroup label="Other organisations"><option value="%d">CAVA</option></optgroup>' % cava.pk in form
+    assert "Elsewhere Forum" not in form
+    assert client.post(add, {"group": group.pk, "organisation": cava.pk, "role": "member"}).status_code == 302
+    seat = Seat.objects.get(organisation=cava)
+    refused = client.post(add, {"group": group.pk, "organisation": elsewhere.pk, "role": "member"})
+    assert refused.status_code == 400 and not Seat.objects.filter(organisation=elsewhere).exists()
+    specified = '<strong class="govuk-tag govuk-tag--blue">Specified authority</strong>'
+    other = '<strong class="govuk-tag govuk-tag--grey">Not a specified authority</strong>'
+
+    def tag_after(html, name):
+        """What follows the organisation's name in the table of seats (its row)."""
+        return html.split('<tbody class="govuk-table__body">', 1)[1].split(name, 1)[1][:600]
+
+    pages = {
+        "seat list": reverse("governance:seat_list", kwargs={"partnership": "alpha"}),
+        "group": group.get_absolute_url(),
+    }
+    for label, url in pages.items():
+        html = client.get(url).content.decode()
+        assert specified in tag_after(html, "County Council") and other not in tag_after(html, "County Council")[:200], label
+        assert other in tag_after(html, "CAVA"), label
+    assert "1 of 2 seats held by specified authorities" in client.get(group.get_absolute_url()).content.decode()
+    assert other in client.get(seat.get_absolute_url()).content.decode()
+    meeting = Meeting.objects.create(partnership=partnership, group=group, status="held",
+                                     starts_at=dt.datetime(2018, 2, 15, 10, tzinfo=TZ))
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert "Not a specified authority: not counted in attendance compliance" in page
+    client.post(reverse("governance:meeting_attendance", kwargs={"partnership": "alpha", "pk": meeting.pk}),
+                {f"org_{cava.pk}": "present", f"org_{council.pk}": "present"})
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    register = page.split(">Attendance</h2>", 1)[1]
+    assert other in register.split("CAVA", 1)[1][:200] and specified in register.split("County Council", 1)[1][:200]
+
+
+def test_attendance_compliance_counts_only_specified_authorities_when_others_hold_seats(client, db):
+    """CAVA, EQUIP and the like may sit on the Strategy Group; compliance (the Prevent duty's) still counts
+    the specified authorities alone: on the page, the dashboard and the report."""
+    from prevent_hub.reports import content
+
+    partnership = PartnershipFactory(slug="alpha")
+    group = _strategy_group(partnership)
+    council = OrganisationFactory(partnership=partnership, name="County Council")
+    trust = OrganisationFactory(partnership=partnership, name="Health Trust")
+    PreventLeadFactory(partnership=partnership, organisation=council, start_date=D(2017, 1, 1))
+    meetings = [Meeting.objects.create(partnership=partnership, group=group, status="held",
+                                       starts_at=dt.datetime.combine(day, dt.time(10), tzinfo=TZ))
+                for day in (D(2017, 5, 15), D(2017, 8, 15), D(2017, 11, 15), D(2018, 2, 15))]
+    for meeting in meetings:
+        services.attendance_record(actor=None, meeting=meeting, organisation=council, status="present")
+    services.attendance_record(actor=None, meeting=meetings[0], organisation=trust, status="present")
+    before = selectors.attendance_compliance(partnership, D(2018, 3, 20))
+    # Two members that are not specified authorities join: one never comes, one always does.
+    cava = OrganisationFactory(partnership=partnership, name="CAVA", is_specified_authority=False)
+    forum = OrganisationFactory(partnership=partnership, name="Faiths Forum", is_specified_authority=False)
+    for org in (cava, forum):
+        Seat.objects.create(partnership=partnership, group=group, organisation=org)
+    for meeting in meetings:
+        services.attendance_record(actor=None, meeting=meeting, organisation=forum, status="present")
+    after = selectors.attendance_compliance(partnership, D(2018, 3, 20))
+    as_tuples = [(r.organisation.name, r.attended, r.meetings, r.rate, r.no_lead) for r in after["rows"]]
+    assert as_tuples == [(r.organisation.name, r.attended, r.meetings, r.rate, r.no_lead) for r in before["rows"]] == [
+        ("County Council", 4, 4, 100, False), ("Health Trust", 1, 4, 25, True)]
+    assert after["summary"] == before["summary"] == {"authorities": 2, "at_least_half": 1, "below_half": 1,
+                                                     "no_lead": 1}
+    assert [(r.organisation.name, r.rate, r.no_lead) for r in after["others"]] == [("CAVA", 0, False),
+                                                                                  ("Faiths Forum", 100, False)]
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    page = client.get(reverse("governance:compliance", kwargs={"partnership": "alpha"}) + "?as_of=2018-03-20")
+    html = page.content.decode()
+    authorities, others = html.split(">Other members</h2>")
+    assert "Health Trust" in authorities and "CAVA" not in authorities and "Faiths Forum" not in authorities
+    assert "CAVA" in others and "not counted in compliance" in others
+    assert "1 of 2 attended at least half the meetings they could" in authorities
+    doc = content.Content("Report", "")
+    content._attendance_section(doc, partnership, D(2018, 3, 20))
+    tables = {block.sheet: block.rows for block in doc.blocks if block.kind == "table"}
+    assert [row[0] for row in tables["Attendance"]] == ["County Council", "Health Trust"]
+    assert [row[0] for row in tables["Other members"]] == ["CAVA", "Faiths Forum"]
+
+
+def test_the_dashboard_lists_only_specified_authorities_below_half_attendance(client, warwickshire):
+    from prevent_hub.plans.models import PlanVersion
+
+    group = Group.objects.get(partnership=warwickshire, short_name="PSG")
+    assert group.seats.filter(organisation__name="Warwickshire Community and Voluntary Action").exists()
+    Meeting.objects.create(partnership=warwickshire, group=group, status="held",
+                           starts_at=dt.datetime(2017, 12, 5, 10, tzinfo=TZ))  # nobody's attendance recorded
+    version = PlanVersion.objects.get(partnership=warwickshire)
+    client.force_login(user_with(Role.BOARD_VIEWER, warwickshire))
+    url = reverse("plans:planversion_dashboard", kwargs={"partnership": "warwickshire", "pk": version.pk})
+    page = client.get(url + "?as_of=2018-01-15").content.decode()
+    low = page.split(">Strategy Group attendance</h2>", 1)[1].split("</ul>", 1)[0]
+    assert "Warwickshire County Council: 0% attended" in low  # a specified authority
+    for name in ("Warwickshire Community and Voluntary Action", "Equality &amp; Inclusion Partnership",
+                 "Warwick District Faiths Forum", "Warwickshire Youth Justice Service"):
+        assert name not in low, name

@@ -232,11 +232,13 @@ def test_who_sees_the_statistics_and_how(client, role):
         return
     assert response.status_code == 200
     page = response.content.decode()
-    probation_row = page[page.index(">Probation<"):][:200]
+    probation_row = page[page.index(">Probation</th>"):][:200]  # in the table
+    probation_bar = 'data-category="Probation" data-series="Referrals" data-value="2"'  # in the chart beside it
     if role in (Role.CHANNEL_CHAIR, Role.POLICE_PREVENT):
-        assert ">2<" in probation_row  # the case team sees the small number
+        assert ">2<" in probation_row and probation_bar in page  # the case team sees the small number
     else:
         assert "&lt;5" in probation_row and ">2<" not in probation_row
+        assert 'data-category="Probation"' not in page  # a hidden number has no bar
 
 
 def test_exports_and_charts_hide_what_the_page_hides(client):
@@ -446,3 +448,52 @@ def test_monthly_counts_are_refused_for_a_month_that_has_records(client):
     response = client.post(reverse("insights:monthlycount_add", kwargs={"partnership": "alpha"}),
                            {"month": "2024-06-01", "referrals": 3, "discussed_at_panel": 0, "adopted": 0})
     assert response.status_code == 400 and "counted twice" in response.content.decode()
+
+
+def _svg_bars(markup: str) -> dict:
+    """{category: (x, width)} of every bar in an SVG chart (core.charts marks them)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(markup)
+    return {rect.get("data-category"): (float(rect.get("x")), float(rect.get("width")))
+            for rect in root.iter("{http://www.w3.org/2000/svg}rect") if rect.get("class") == "app-chart__bar"}
+
+
+def test_nine_in_may_and_nine_in_september_are_bars_of_one_length_on_the_page_and_in_both_downloads(client):
+    """Monthly bars share one zero baseline and one scale (the issue: 9 in September looked far shorter than 9
+    in May, the bars starting wherever each month's name ended)."""
+    from PIL import Image
+
+    partnership = PartnershipFactory(slug="alpha")
+    per_month = {4: 6, 5: 9, 6: 6, 7: 6, 8: 6, 9: 9, 10: 6, 11: 6, 12: 18, 1: 6, 2: 6, 3: 6}
+    Referral.objects.bulk_create(
+        Referral(partnership=partnership, reference=f"M{month}-{n}", financial_year=2024, sector="education",
+                 referral_date=dt.date(2024 if month >= 4 else 2025, month, 1), age=30, age_band="21_30",
+                 gender="male", concern="other", district="North", stage="no_further_action")
+        for month, count in per_month.items() for n in range(count))
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    page = client.get(reverse("insights:statistics", kwargs={"partnership": "alpha"}) + "?year=2024").content.decode()
+    start = page.index('<svg xmlns="http://www.w3.org/2000/svg"', page.index("Referrals by month"))
+    inline = page[start:page.index("</svg>", start) + 6]
+    assert 'aria-labelledby="chart-months-title chart-months-desc"' in inline
+    url = reverse("insights:statistics_chart", kwargs={"partnership": "alpha", "chart": "months", "fmt": "svg"})
+    download = client.get(url + "?year=2024").content.decode()
+    for markup in (inline, download):
+        drawn = _svg_bars(markup)
+        assert len(drawn) == 12
+        assert drawn["May"] == drawn["September"]  # same start, same length
+        assert len({x for x, _ in drawn.values()}) == 1  # one baseline for every month
+        assert drawn["December"][1] == pytest.approx(2 * drawn["May"][1], abs=0.02)  # one scale
+        assert drawn["April"][1] == pytest.approx(drawn["May"][1] * 6 / 9, abs=0.02)
+        assert ">Month</text>" in markup and ">Referrals</text>" in markup  # both axes titled
+    # The PNG is the same drawing as the SVG download: same size (twice the pixels), the same bars.
+    png = Image.open(io.BytesIO(client.get(url.replace(".svg", ".png") + "?year=2024").content)).convert("RGB")
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(download)
+    assert png.size == (2 * int(root.get("width")), 2 * int(root.get("height")))
+    for rect in root.iter("{http://www.w3.org/2000/svg}rect"):
+        if rect.get("class") == "app-chart__bar":
+            x, y, w = float(rect.get("x")), float(rect.get("y")), float(rect.get("width"))
+            assert png.getpixel((round(2 * (x + w - 3)), round(2 * (y + 4)))) == (0x1d, 0x70, 0xb8), rect.attrib
+            assert png.getpixel((round(2 * (x + w + 3)), round(2 * (y + 4)))) != (0x1d, 0x70, 0xb8), rect.attrib

@@ -88,7 +88,17 @@ def test_every_kind_of_change_shows_at_once(page):
                                      starts_at=timezone.make_aware(dt.datetime(2017, 12, 5, 10)))
     html, _ = get()
     assert "1 meeting in the last four quarters" in html and "Renamed District Council:" not in html
-    Seat.objects.create(partnership=version.partnership, group=group, organisation=lead)
+    seat = Seat.objects.create(partnership=version.partnership, group=group, organisation=lead)
+    # A seat for an organisation that is not a specified authority: never counted in compliance.
+    assert not lead.is_specified_authority and "Renamed District Council:" not in get()[0]
+    lead.is_specified_authority = True  # the directory says it is one after all
+    object_update(actor=None, instance=lead, expected_version=lead.version)
+    assert "Renamed District Council: 0% attended" in get()[0]
+    seat.start_date = dt.date(2018, 1, 1)  # a seat's dates changed: the December meeting was before it
+    object_update(actor=None, instance=seat, expected_version=seat.version)
+    assert "Renamed District Council: 0% attended" not in get()[0]
+    seat.start_date = None
+    object_update(actor=None, instance=seat, expected_version=seat.version)
     assert "Renamed District Council: 0% attended" in get()[0]
     Attendance.objects.create(partnership=version.partnership, meeting=meeting, organisation=lead,
                               status=AttendanceStatus.PRESENT)

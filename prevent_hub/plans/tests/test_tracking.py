@@ -111,6 +111,42 @@ def test_the_dashboard_page_shows_the_same_lists(client, seed_version):
     assert "Lock Q4 2017/18" not in page  # a board viewer cannot lock periods
 
 
+def test_the_dashboard_chart_names_every_theme_and_rating_from_one_baseline(client, seed_version):
+    """RAG by theme: a bar per theme named with the theme, divided into every rating with a key in text,
+    each segment the count in the table beside it, all on one scale from one baseline."""
+    import xml.etree.ElementTree as ET
+
+    client.force_login(user_with(Role.BOARD_VIEWER, seed_version.partnership))
+    url = reverse("plans:planversion_dashboard", kwargs={"partnership": "alpha", "pk": seed_version.pk})
+    page = client.get(url + "?as_of=2018-01-15").content.decode()
+    start = page.index('<svg xmlns="http://www.w3.org/2000/svg"')
+    root = ET.fromstring(page[start:page.index("</svg>", start) + 6])
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.get("role") == "img" and root.find(f"{ns}title").text == "Actions by RAG rating and theme"
+    text = {kind: [t.text for t in root.iter(f"{ns}text") if t.get("class") == f"app-chart__{kind}"]
+            for kind in ("key", "category", "axis-title", "tick")}
+    assert text["key"] == ["Red", "Amber", "Green", "Not rated"]
+    assert text["axis-title"] == ["Theme", "Actions"] and text["tick"][0] == "0"
+    themes = selectors.dashboard(seed_version, JAN_15)["themes"]
+    labels = " ".join(text["category"])
+    for row in themes:
+        assert f"{row['theme'].number}. {row['theme'].title}".split()[-1] in labels
+    segments = [r for r in root.iter(f"{ns}rect") if r.get("class") == "app-chart__bar"]
+    drawn = {(r.get("data-series"), int(r.get("data-value"))) for r in segments}
+    assert {series for series, _ in drawn} == {"Red", "Amber", "Green", "Not rated"}  # the seed has all four
+    scale = float(segments[0].get("width")) / int(segments[0].get("data-value"))
+    for rect in segments:
+        assert float(rect.get("width")) == pytest.approx(int(rect.get("data-value")) * scale, abs=0.05)
+    per_theme = {}
+    for rect in segments:
+        per_theme.setdefault(rect.get("data-category"), {})[rect.get("data-series")] = int(rect.get("data-value"))
+    ratings = (("red", "Red"), ("amber", "Amber"), ("green", "Green"), ("none", "Not rated"))
+    assert [per_theme.get(f"{row['theme'].number}. {row['theme'].title}", {}) for row in themes] == [
+        {label: row[key] for key, label in ratings if row[key]} for row in themes]
+    assert min(float(r.get("x")) for r in segments) == float(next(
+        line for line in root.iter(f"{ns}line") if line.get("class") == "app-chart__baseline").get("x1"))
+
+
 def test_a_checkpoint_marked_done_or_an_update_this_period_changes_the_picture(seed_version):
     action = seed_version.actions.get(ref="1.2")
     five_two = seed_version.actions.get(ref="5.2")

@@ -114,6 +114,54 @@ def test_the_quarterly_update_holds_the_exact_figures_in_word_pdf_and_excel(data
     assert descriptions and all("The figures are in the table that follows" in d for d in descriptions)
 
 
+RAG_COLOURS = {"Red": "#ca3535", "Amber": "#f47738", "Green": "#0f7a52", "Not rated": "#cecece"}
+
+
+def _pdf_fill_colours(page) -> set[str]:
+    """The fill colours a PDF page paints with (its content stream's ``r g b rg`` operators), as #rrggbb."""
+    import re
+
+    stream = page.get_contents().get_data().decode("latin-1")
+    return {"#%02x%02x%02x" % tuple(round(float(c) * 255) for c in match.split())
+            for match in re.findall(r"([0-9.]+ [0-9.]+ [0-9.]+) rg", stream)}
+
+
+def test_the_reports_plan_chart_shows_every_rating_by_theme_in_word_and_pdf(dataset):
+    """The report's chart showed only green (it drew each theme's green count alone); it now divides each
+    theme's bar into every rating, as the dashboard does, with the themes named and a key."""
+    from PIL import Image
+
+    from prevent_hub.plans.selectors import dashboard
+    from prevent_hub.reports import content
+
+    partnership, version = dataset
+    themes = dashboard(version, AS_OF)["themes"]
+    assert all(sum(row[key] for row in themes) for key in ("red", "amber", "green", "none"))  # a mixed plan
+    doc = content.quarterly(partnership, version, AS_OF)
+    chart = next(block.chart for block in doc.blocks if block.kind == "chart")
+    assert chart.title == "Actions by RAG rating and theme"
+    assert [s.label for s in chart.series] == list(RAG_COLOURS) and [s.colour for s in chart.series] == list(
+        RAG_COLOURS.values())
+    assert [(bar.label, bar.values) for bar in chart.bars] == [
+        (f"{row['theme'].number}. {row['theme'].title}", [row["red"], row["amber"], row["green"], row["none"]])
+        for row in themes]
+    _, files = make(partnership, version)
+    # Word: the first picture is that chart, painted in every rating's colour.
+    document = docx.Document(io.BytesIO(files["docx"]))
+    blob = document.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill.blip.embed
+    picture = Image.open(io.BytesIO(document.part.related_parts[blob].blob)).convert("RGB")
+    painted = {"#%02x%02x%02x" % colour for _, colour in picture.getcolors(maxcolors=1 << 20)}
+    assert set(RAG_COLOURS.values()) <= painted
+    assert document.inline_shapes[0]._inline.docPr.get("title") == "Actions by RAG rating and theme"
+    # PDF: the page with the plan's progress paints every rating's colour, and names the themes and the key.
+    reader = PdfReader(io.BytesIO(files["pdf"]))
+    page = next(p for p in reader.pages if "Progress on the action plan" in p.extract_text())
+    assert set(RAG_COLOURS.values()) <= _pdf_fill_colours(page)
+    text = page.extract_text().replace(" ", "")
+    for word in ("Red", "Amber", "Green", "Notrated", "Theme", "Actions", "4.Safeeducation"):
+        assert word in text, word
+
+
 def test_the_annual_report_and_the_action_plan_by_tag(dataset):
     partnership, version = dataset
     _, files = make(partnership, version, kind="annual", period=dt.date(2018, 3, 31))

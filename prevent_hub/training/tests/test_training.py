@@ -168,6 +168,11 @@ def test_the_coverage_page_shows_the_figures_and_a_chart_with_its_table(client, 
     html = page.content.decode()
     assert "32 people trained" in html and "People trained per quarter" in html and "<svg" in html
     assert "−" not in html and "-10" in html
+    # The chart beside the table: a bar per quarter with people trained (none for a quarter with nobody), titled axes.
+    for quarter, people in (("Q2 2017/18", 20), ("Q3 2017/18", 10), ("Q4 2017/18", 2)):
+        assert f'data-category="{quarter}" data-series="People trained" data-value="{people}"' in html
+    assert 'data-category="Q1 2017/18"' not in html and ">Q1 2017/18</text>" in html
+    assert '"app-chart__axis-title">Quarter</text>' in html and '"app-chart__axis-title">People trained</text>' in html
 
 
 def test_the_coverage_page_is_cached_until_a_record_it_counts_changes(client, register):
@@ -319,7 +324,12 @@ def test_training_actions_by_role(client, register, role):
         assert row_counts() == before
 
 
-def test_coverage_and_session_list_queries_are_constant_with_100000_attendance_rows(client, register):
+def test_coverage_and_session_list_queries_are_constant_with_100000_attendance_rows(client, register, monkeypatch):
+    """Coverage by the attendees' organisation and sector (people from many organisations at sessions one
+    organisation hosts, some lines still counted under the host) costs the same queries at any size."""
+    # Inserting 100,000 rows can take longer than the interval at which a page view records activity in the
+    # session (a save: three more queries); this test counts the pages' own queries.
+    monkeypatch.setattr("prevent_hub.accounts.middleware.LAST_SEEN_RESOLUTION", 10 ** 9)
     partnership, council, school, trust, wrap, _ = register
     client.force_login(user_with(Role.COORDINATOR, partnership))
     pages = [reverse("training:coverage", kwargs={"partnership": "alpha"}) + "?as_of=2018-03-20",
@@ -332,13 +342,20 @@ def test_coverage_and_session_list_queries_are_constant_with_100000_attendance_r
     small = queries()
     assert small[0][1] < small[0][0]  # the coverage body comes from the cache the second time
     sessions = TrainingSession.objects.bulk_create(
-        TrainingSession(partnership=partnership, course=wrap, date=D(2017, 4, 1) + dt.timedelta(days=n % 360))
+        TrainingSession(partnership=partnership, course=wrap, host=council, date=D(2017, 4, 1) + dt.timedelta(days=n % 360))
         for n in range(1000))
+    organisations = (council, school, trust)
     HeadCount.objects.bulk_create(
-        (HeadCount(partnership=partnership, session=sessions[n % 1000], organisation=(council, school, trust)[n % 3],
-                   sector="health", count=1) for n in range(100_000)), batch_size=5000)
+        (HeadCount(partnership=partnership, session=sessions[n % 1000], organisation=organisations[n % 3],
+                   sector=organisations[n % 3].sector, count=1, credited_to_host=n % 3 == 0 and n % 2 == 0)
+         for n in range(100_000)), batch_size=5000)
     assert HeadCount.objects.count() == 100_004
     assert queries() == small
+    data = selectors.coverage(partnership, D(2017, 4, 1), D(2018, 3, 31))
+    trained = {row["organisation"].name: row["trained"] for row in data["organisations"]}
+    assert trained == {"Council": 18 + 33_334, "School": 10 + 33_333, "Trust": 33_333}  # each under its own
+    assert {row["sector"]: row["trained"] for row in data["sectors"]}["Health"] == 33_333
+    assert data["credited_to_host"] == 16_667
 
 
 def test_attendance_can_be_named_one_person_at_a_time(client, register):
@@ -352,16 +369,158 @@ def test_attendance_can_be_named_one_person_at_a_time(client, register):
     assert list(session.head_counts.values_list("attendee", "count")) == [("Alex Example", 1)]
 
 
-def test_a_trainers_return_counts_for_the_host_and_clears_its_no_training_flag(client, register):
+def test_four_nhs_nurses_at_a_county_council_session_count_under_the_nhs_trust_and_health(client, register):
+    """End to end: the trainer's return names the nurses' organisation; coverage, the no-training flags, the
+    coverage page, the session page and the quarterly report's training figures count them under the NHS
+    trust and the health sector, and the host council gains nobody."""
+    from prevent_hub.reports import content
+
     partnership, council, school, trust, wrap, _ = register
-    session = make_session(partnership, D(2018, 3, 1), wrap, host=trust)
+    before = selectors.coverage(partnership, D(2017, 4, 1), D(2018, 3, 31))
+    assert [o.name for o in selectors.authorities_without_training(partnership, D(2018, 3, 20))] == ["Trust"]
+    session = make_session(partnership, D(2018, 3, 1), wrap, host=council)
     token = services.session_link_issue(actor=None, session=session, purpose=SessionLink.Purpose.RETURN)
-    client.post(reverse("training_public:return", kwargs={"token": token}),
-                {"returned_by": "Sam Trainer", "sector_1": "health", "count_1": "30"})
+    url = reverse("training_public:return", kwargs={"token": token})
+    form = client.get(url).content.decode()
+    assert f'<option value="{trust.pk}">Trust</option>' in form and "Organisation the people work for" in form
+    response = client.post(url, {"returned_by": "Sam Trainer", "organisation_1": str(trust.pk), "role_1": "Nurses",
+                                 "count_1": "4"})
+    assert response.status_code == 200 and "Figures received" in response.content.decode()
+    row = session.head_counts.get()
+    assert (row.organisation, row.sector, row.role, row.count, row.credited_to_host) == (trust, "health", "Nurses", 4,
+                                                                                         False)
+    after = selectors.coverage(partnership, D(2017, 4, 1), D(2018, 3, 31))
+    organisations = {r["organisation"].name: r["trained"] for r in after["organisations"]}
+    assert organisations["Trust"] == 4
+    assert organisations["Council"] == {r["organisation"].name: r["trained"] for r in before["organisations"]}["Council"]
+    sectors = {r["sector"]: r["trained"] for r in after["sectors"]}
+    assert sectors["Health"] == 4 and sectors["Local authority"] == 18
+    assert after["total"] == before["total"] + 4 and after["credited_to_host"] == 0
     assert selectors.authorities_without_training(partnership, D(2018, 3, 20)) == []
-    organisations = {row["organisation"].name: row["trained"]
-                     for row in selectors.coverage(partnership, D(2017, 4, 1), D(2018, 3, 31))["organisations"]}
-    assert organisations["Trust"] == 30
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    page = client.get(reverse("training:coverage", kwargs={"partnership": "alpha"}) + "?as_of=2018-03-20")
+    trust_row = page.content.decode().split(">By organisation<")[1].split(">Trust ")[1][:300]
+    assert "Specified authority" in trust_row and ">4<" in trust_row
+    assert '<td class="govuk-table__cell">Trust</td>' in client.get(session.get_absolute_url()).content.decode()
+    doc = content.Content("Report", "")
+    content._training_section(doc, partnership, D(2018, 1, 1), D(2018, 3, 31), as_of=dt.date.today())  # all entered
+    by_sector = next(block for block in doc.blocks if block.kind == "table" and block.sheet == "Training by sector")
+    assert ["Health", "4"] in by_sector.rows
+
+
+def test_the_coordinator_counts_a_line_under_its_organisation_and_its_sector(client, register):
+    partnership, council, school, trust, wrap, _ = register
+    session = make_session(partnership, D(2018, 3, 1), wrap, host=council)
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    url = reverse("training:trainingsession_headcount", kwargs={"partnership": "alpha", "pk": session.pk})
+    assert client.post(url, {"organisation": trust.pk, "role": "Nurses", "count": "4"}).status_code == 302
+    assert client.post(url, {"sector": "faith", "count": "2"}).status_code == 302  # organisation not known
+    assert client.post(url, {"organisation": school.pk, "sector": "education", "count": "3"}).status_code == 302
+    assert sorted(session.head_counts.values_list("sector", "organisation__name", "count")) == [
+        ("education", "School", 3), ("faith", None, 2), ("health", "Trust", 4)]
+    assert all(change_log_rows(row, "create").count() == 1 for row in session.head_counts.all())
+
+
+@pytest.mark.parametrize("data,field,message", [
+    ({"count": "4"}, "organisation", "Choose the organisation or the sector"),
+    ({"sector": "health"}, "count", "Enter how many people attended"),
+    ({"sector": "health", "count": "0"}, "count", "Enter how many people attended, from 1 to 10,000"),
+    ({"sector": "health", "count": "10001"}, "count", "Enter how many people attended, from 1 to 10,000"),
+    ({"sector": "health", "count": "9223372036854775807"}, "count", "Enter how many people attended, from 1 to 10,000"),
+    ({"sector": "health", "count": "lots"}, "count", "Enter how many people attended as a number, like 12"),
+    ({"organisation": "TRUST", "sector": "education", "count": "4"}, "sector",
+     "Leave the sector blank: people from Trust count under its sector, Health"),
+    ({"organisation": "OTHER", "count": "4"}, "organisation", "Choose the organisation from the list"),
+    ({"sector": "health", "attendee": "Alex Example", "count": "3"}, "count", "A named attendee is one person"),
+])
+def test_a_line_with_a_problem_is_shown_again_with_a_gov_uk_message_by_its_field(client, register, data, field,
+                                                                                message):
+    partnership, council, school, trust, wrap, _ = register
+    other = OrganisationFactory(partnership=PartnershipFactory(slug="bravo"), name="Elsewhere Trust")
+    data = {k: {"TRUST": str(trust.pk), "OTHER": str(other.pk)}.get(v, v) for k, v in data.items()}
+    session = make_session(partnership, D(2018, 2, 2), wrap)
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    before = row_counts()
+    url = reverse("training:trainingsession_headcount", kwargs={"partnership": "alpha", "pk": session.pk})
+    response = client.post(url, data)
+    assert response.status_code == 400 and row_counts() == before
+    html = response.content.decode()
+    assert "<title>Error: " in html and 'class="govuk-error-summary"' in html
+    assert f'<a href="#id_{field}">{message}' in html  # the summary links to the field
+    assert f'<p id="id_{field}-error" class="govuk-error-message">' in html and "<details class=\"govuk-details\" open>" in html
+    assert "Elsewhere Trust" not in html
+
+
+@pytest.mark.parametrize("data,messages", [
+    ({"returned_by": "Sam"}, ["Enter how many people attended on line 1", "Choose the organisation or the sector on line 1"]),
+    ({"returned_by": "Sam", "sector_1": "health", "count_1": "3", "organisation_2": "TRUST"},
+     ["Enter how many people attended on line 2"]),
+    ({"returned_by": "Sam", "sector_1": "health", "count_1": "3", "count_2": "5"},
+     ["Choose the organisation or the sector on line 2"]),
+    ({"returned_by": "Sam", "organisation_1": "TRUST", "sector_1": "police", "count_1": "3"},
+     ["Leave the sector blank on line 1: people from Trust count under its sector, Health"]),
+    ({"returned_by": "Sam", "organisation_1": "OTHER", "count_1": "3"}, ["Choose the organisation on line 1 from the list"]),
+    ({"returned_by": "Sam", "sector_1": "health", "count_1": "0"},
+     ["Enter how many people attended on line 1, from 1 to 10,000"]),
+    ({"sector_1": "health", "count_1": "3"}, ["Enter your name"]),
+])
+def test_a_trainers_return_with_a_problem_names_the_line_and_field_and_saves_nothing(client, register, data, messages):
+    partnership, council, school, trust, wrap, _ = register
+    other = OrganisationFactory(partnership=PartnershipFactory(slug="bravo"), name="Elsewhere Trust")
+    data = {k: {"TRUST": str(trust.pk), "OTHER": str(other.pk)}.get(v, v) for k, v in data.items()}
+    session = make_session(partnership, D(2018, 2, 2), wrap, host=council)
+    token = services.session_link_issue(actor=None, session=session, purpose=SessionLink.Purpose.RETURN)
+    url = reverse("training_public:return", kwargs={"token": token})
+    before = row_counts()
+    response = client.post(url, data)
+    html = response.content.decode()
+    assert response.status_code == 400 and row_counts() == before
+    assert "<title>Error: " in html and 'class="govuk-error-summary"' in html
+    for message in messages:
+        assert f">{message}</a>" in html, message
+    assert "Elsewhere Trust" not in html  # only this partnership's organisations are offered
+    # Nothing was used up: the corrected return goes in.
+    assert client.post(url, {"returned_by": "Sam", "organisation_1": str(trust.pk), "count_1": "3"}).status_code == 200
+    assert list(session.head_counts.values_list("organisation", "count")) == [(trust.pk, 3)]
+
+
+def test_the_migration_keeps_earlier_returns_under_the_host_and_marks_them_so_no_figure_changes(client, register):
+    """Migration 0004: rows a trainer's return credited to the session's host keep the host (and their sector)
+    and are marked as such; no other row is touched; coverage is the same before and after."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("prevent_hub.training.migrations.0004_headcount_attendees_organisation")
+    partnership, council, school, trust, wrap, _ = register
+    session = make_session(partnership, D(2018, 3, 1), wrap, host=council)
+    # As the old return saved them: the host's organisation, the sector the trainer gave (health nurses).
+    old_return = HeadCount.objects.create(partnership=partnership, session=session, organisation=council,
+                                          sector="health", count=4, returned_by="Sam Trainer")
+    coordinator_line = HeadCount.objects.create(partnership=partnership, session=session, organisation=council,
+                                                sector="local_authority", count=2)
+    elsewhere = HeadCount.objects.create(partnership=partnership, session=session, organisation=school,
+                                         sector="education", count=3, returned_by="Sam Trainer")
+    no_host = make_session(partnership, D(2018, 3, 2), wrap)
+    unknown = HeadCount.objects.create(partnership=partnership, session=no_host, sector="faith", count=5,
+                                       returned_by="Jo Trainer")
+    before = selectors.coverage(partnership, D(2017, 4, 1), D(2018, 3, 31))
+    migration.mark_rows_credited_to_the_host(apps, None)
+    marked = set(HeadCount.objects.filter(credited_to_host=True).values_list("pk", flat=True))
+    assert marked == {old_return.pk}
+    assert {pk for pk in (coordinator_line.pk, elsewhere.pk, unknown.pk)}.isdisjoint(marked)
+    old_return.refresh_from_db()
+    assert (old_return.organisation, old_return.sector) == (council, "health")
+    after = selectors.coverage(partnership, D(2017, 4, 1), D(2018, 3, 31))
+    assert {k: v for k, v in after.items() if k != "credited_to_host"} == {
+        k: v for k, v in before.items() if k != "credited_to_host"}
+    assert (before["credited_to_host"], after["credited_to_host"]) == (0, 4)
+    # The session page and coverage say so.
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    assert "(the host: this return did not say where these people work)" in client.get(
+        session.get_absolute_url()).content.decode()
+    page = client.get(reverse("training:coverage", kwargs={"partnership": "alpha"}) + "?as_of=2018-03-20")
+    assert "4 from trainers' returns made before the returns asked where people work" in page.content.decode()
 
 
 def test_coverage_as_of_a_day_ignores_training_after_it(client, register):
