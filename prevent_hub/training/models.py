@@ -124,6 +124,9 @@ class LmsCompletion(PartnershipScopedModel):
     completed_on = models.DateField(_("completed on"), db_index=True)
 
     class Meta:
+        # Shown in page titles and buttons ("Import e-learning completions"), not "lms completions".
+        verbose_name = _("e-learning completion")
+        verbose_name_plural = _("e-learning completions")
         ordering = ["-completed_on"]
         constraints = [models.UniqueConstraint(fields=["course", "learner_ref"], name="training_completion_unique")]
         indexes = [models.Index(fields=["partnership", "completed_on"], name="training_completion_date_idx")]

@@ -218,6 +218,8 @@ def lms_import(client, name, content):
 def test_a_good_lms_export_imports_all_or_nothing_and_de_duplicates(client, register):
     partnership, council, school, *_ = register
     client.force_login(user_with(Role.COORDINATOR, partnership))
+    page = client.get(reverse("training:lmscompletion_import", kwargs={"partnership": "alpha"})).content.decode()
+    assert "<title>Import e-learning completions" in page and "lms" not in page.lower().split("</title>")[0]
     content = ("User ID,Employer,Module,Completion date\n"
                "L1,School,Awareness e-learning,2018-01-20\n"  # already imported (9 Jan): a later date updates it
                "NEW1,Council,Awareness e-learning,2018-03-01\n").encode()
