@@ -59,5 +59,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 CACHE_URL = os.environ.get("CACHE_URL", "")
 FIELD_ENCRYPTION_KEYS = get_list("FIELD_ENCRYPTION_KEYS")
 STATS_SUPPRESSION_THRESHOLD = get_int("STATS_SUPPRESSION_THRESHOLD", 5)
+# Zero counts are shown as 0 unless this is set: then they are hidden like any count below the threshold.
+STATS_SUPPRESS_ZEROS = get_bool("STATS_SUPPRESS_ZEROS", False)
 # Set only by manage.py bench and loadtest for the server they start (issue 10); never in a deployment.
 BENCH_BASELINE = get_bool("BENCH_BASELINE", False)

@@ -22,16 +22,17 @@ class StatisticsMixin(PartnershipMixin):
     protect_always = False
 
     def options(self) -> tuple[int, bool]:
-        """The financial year asked for (this one if none or an unknown one) and whether the user sees small numbers."""
+        """The financial year asked for (the latest with records if none or an unknown one) and whether the
+        user sees small numbers."""
         if not has_perm(self.request.user, self.permission, self.partnership):
             raise PermissionDenied
-        today_year = categories.financial_year(timezone.localdate())
+        today = timezone.localdate()
         try:
-            year = int(self.request.GET.get("year", today_year))
+            year = int(self.request.GET.get("year", ""))
         except ValueError:
-            year = today_year
-        if not selectors.FIRST_YEAR <= year <= today_year:
-            year = today_year
+            year = None
+        if year is None or not selectors.FIRST_YEAR <= year <= categories.financial_year(today):
+            year = selectors.latest_year(self.partnership, today)
         full = not self.protect_always and selectors.sees_unsuppressed(self.request.user, self.partnership)
         return year, full
 
@@ -60,7 +61,7 @@ class StatisticsView(StatisticsMixin, View):
         year, full = self.options()
         context = {
             "partnership": self.partnership, "year": year, "year_label": categories.financial_year_label(year),
-            "unsuppressed": full, "threshold": selectors.threshold(),
+            "unsuppressed": full, "threshold": selectors.threshold(), "zeros_small": selectors.zeros_small(),
             "year_labels": [(y, categories.financial_year_label(y)) for y in selectors.years_offered(timezone.localdate())],
             "can_keep": has_perm(request.user, "insights.import_referral", self.partnership),
             "can_list_records": has_perm(request.user, "insights.view_referral", self.partnership),
