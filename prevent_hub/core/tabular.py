@@ -42,6 +42,7 @@ from typing import Any
 
 __all__ = [
     "CellError",
+    "GroupedCellError",
     "CleanRow",
     "Column",
     "RawRow",
@@ -57,6 +58,7 @@ __all__ = [
     "parse_email",
     "parse_int",
     "read_table",
+    "rows_phrase",
     "write_csv",
     "write_xlsx",
 ]
@@ -154,6 +156,45 @@ class CellError:
             "column": self.column,
             "message": self.message,
         }
+
+    @property
+    def rows_text(self) -> str:
+        """The rows the problem is in, as a person reads them."""
+        return f"{self.row:,}"
+
+
+@dataclass(frozen=True)
+class GroupedCellError(CellError):
+    """One problem in many rows (the same unknown value in 2,500 of them): reported once, with its rows."""
+
+    rows: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        return _("Column '%(column)s', %(rows)s: %(message)s") % {
+            "column": self.column, "rows": rows_phrase(self.rows), "message": self.message}
+
+    @property
+    def rows_text(self) -> str:
+        return rows_phrase(self.rows, prefix=False)
+
+
+def rows_phrase(rows, *, prefix: bool = True, most_runs: int = 6) -> str:
+    """Row numbers in runs: "row 7", "rows 2–4, 9 (4 rows)", "rows 2–2,501 (2,500 rows)"; after ``most_runs``
+    runs, "and N more"."""
+    numbers = sorted(set(rows))
+    runs = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    parts = [f"{a:,}" if a == b else f"{a:,}–{b:,}" for a, b in runs[:most_runs]]
+    rest = sum(b - a + 1 for a, b in runs[most_runs:])
+    text = ", ".join(parts) + (_(" and %(n)s more") % {"n": f"{rest:,}"} if rest else "")
+    if len(numbers) == 1:
+        return (_("row %(rows)s") if prefix else "%(rows)s") % {"rows": text}
+    count = _("%(n)s rows") % {"n": f"{len(numbers):,}"}
+    return (_("rows %(rows)s (%(count)s)") if prefix else "%(rows)s (%(count)s)") % {"rows": text, "count": count}
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,25 @@ class Scheme:
 
     def match(self, text: str) -> Category | None:
         """The category whose code or label is ``text`` (any case, any spacing)."""
-        wanted = " ".join(str(text).replace("_", " ").replace("-", " ").split()).lower()
+        wanted = normalise(text)
         for category in self.categories:
-            if wanted in (category.code.replace("_", " "), " ".join(category.label.replace("-", " ").split()).lower()):
+            if wanted in (normalise(category.code), normalise(category.label)):
                 return category
         return None
+
+    def nearest(self, text: str) -> Category | None:
+        """The category whose label (or code) reads most like ``text``, if any is close."""
+        import difflib
+
+        names = {}
+        for category in self.categories:
+            names.setdefault(normalise(category.label), category)
+            names.setdefault(normalise(category.code), category)
+        wanted = normalise(text)
+        close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
+        if not close:  # "Right wing" is most of "Extreme right-wing"
+            close = [name for name in names if wanted and (wanted in name or name in wanted)][:1]
+        return names[close[0]] if close else None
 
     def band_for_age(self, age: int) -> Category | None:
         for category in self.categories:
@@ -118,6 +132,11 @@ def dimensions() -> dict[str, Dimension]:
         result[name] = Dimension(name=name, label=spec["label"], basis_label=spec["basis"]["label"],
                                  basis=tuple(tuple(pair) for pair in spec["basis"]["categories"]), schemes=schemes)
     return result
+
+
+def normalise(text) -> str:
+    """How values are compared: any case, any spacing; hyphens and underscores as spaces."""
+    return " ".join(str(text).replace("_", " ").replace("-", " ").split()).lower()
 
 
 def dimension(name: str) -> Dimension:

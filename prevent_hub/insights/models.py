@@ -73,3 +73,25 @@ class MonthlyCount(PartnershipScopedModel):
 
     def get_absolute_url(self):
         return record_url("insights:monthlycount_detail", self.partnership.slug, self.pk)
+
+
+class CategoryMapping(PartnershipScopedModel):
+    """A value that a partnership's files use for a category, chosen once at an import and applied to every
+    later import of the partnership's files ("Right Wing" is "Extreme right-wing"). Per list of categories,
+    since a value may mean different things in different years' lists."""
+
+    column = models.CharField(_("column"), max_length=20)  # the importer's column key: sector, concern, ...
+    scheme = models.CharField(_("list of categories"), max_length=40)  # categories.json scheme key
+    value = models.CharField(_("value as written"), max_length=255)
+    value_key = models.CharField(max_length=255, editable=False)  # as compared (categories.normalise)
+    code = models.CharField(_("category"), max_length=40)
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    class Meta:
+        verbose_name = _("category for a value in imported files")
+        constraints = [models.UniqueConstraint(fields=["partnership", "column", "scheme", "value_key"],
+                                               name="insights_categorymapping_unique")]
+
+    def __str__(self):
+        return f"{self.value} → {self.code}"

@@ -1,14 +1,20 @@
 """The statistics page, its exports and charts, referral imports and monthly counts."""
+import base64
+import secrets
+from collections import Counter
+
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views import View
 
 from prevent_hub.audit.services import log_access
-from prevent_hub.core.generic import ModelViews, PartnershipMixin
+from prevent_hub.core import tabular
+from prevent_hub.core.generic import ModelViewMixin, ModelViews, PartnershipMixin
 from prevent_hub.core.permissions import has_perm
 
 from . import categories, charts, exporters, forms, importers, selectors, tables
@@ -147,6 +153,104 @@ class ChartView(StatisticsMixin, View):
         return response
 
 
+PENDING_REFERRALS = "pending_referral_import"
+
+
+class ReferralImportView(ModelViewMixin, View):
+    """Upload → check: each value that is not a category once, with its rows and the nearest category, and a
+    choice of category for it (remembered for the partnership's next imports) → preview → confirm. Nothing is
+    saved until the confirmation, and then everything (referrals and chosen categories) in one transaction."""
+
+    model = Referral
+    permission_action = "import"
+    template_name = "insights/referral_import.html"
+    importer = importers.ReferralImporter()
+
+    def get(self, request, *args, **kwargs):
+        self.check_permission()
+        return self.render_page()
+
+    def post(self, request, *args, **kwargs):
+        self.check_permission()
+        if "confirm" in request.POST or "categories" in request.POST:
+            pending = request.session.get(PENDING_REFERRALS)
+            if not (pending and pending["token"] == request.POST.get("token")
+                    and pending["partnership"] == self.partnership.pk):
+                return self.render_page(errors=["This import has expired. Upload the file again."], status=400)
+            data = base64.b64decode(pending["data"])
+            choices = {tuple(key): code for *key, code in pending["choices"]}
+            if "confirm" in request.POST:
+                return self.confirm(data, pending["filename"], choices)
+            return self.choose(data, pending["filename"], choices)
+        upload = request.FILES.get("file")
+        if upload is None:
+            return self.render_page(errors=["Select a CSV or Excel file of referral records"], status=400)
+        if upload.size > self.importer.max_bytes():
+            limit = tabular.human_size(self.importer.max_bytes())
+            return self.render_page(errors=[f"The file must be smaller than {limit}"], status=400)
+        return self.checked(upload.read(), upload.name, {})
+
+    def check_file(self, data, filename, choices):
+        """The file checked against the categories, with those chosen at earlier imports and on this page."""
+        return self.importer.check(data, filename, self.partnership,
+                                   options={"value_map": {**self.importer.remembered(self.partnership), **choices}})
+
+    def checked(self, data, filename, choices, choice_errors=None):
+        result = self.check_file(data, filename, choices)
+        if result.problem or any(e.row == 1 for e in result.errors):  # not a file of referrals: upload another
+            self.request.session.pop(PENDING_REFERRALS, None)
+            return self.render_page(result=result, filename=filename, status=400)
+        # The same file keeps its token while categories are chosen for it.
+        token = self.request.POST.get("token") if "file" not in self.request.FILES else None
+        token = token or secrets.token_urlsafe(16)
+        self.request.session[PENDING_REFERRALS] = {
+            "token": token, "partnership": self.partnership.pk, "filename": filename,
+            "data": base64.b64encode(data).decode(), "choices": [[*key, code] for key, code in choices.items()]}
+        return self.render_page(result=result, filename=filename, token=token, choice_errors=choice_errors or {},
+                                status=400 if result.errors or choice_errors else 200)
+
+    def choose(self, data, filename, choices):
+        """The categories chosen on the page, for the values shown there (none chosen: still an error)."""
+        result = self.check_file(data, filename, choices)
+        choices, errors = dict(choices), {}
+        for item in [*result.details.get("unknown", ()), *result.details.get("mapped", ())]:
+            code = self.request.POST.get(item.field)
+            if code is None:
+                continue
+            if code and code not in {c.code for c in item.choices}:
+                errors[item.field] = f"Choose a category for '{item.value}' ({item.label}) from the list"
+                continue
+            choices[(item.column, item.scheme, item.key)] = code  # "" leaves the value as an error
+        return self.checked(data, filename, choices, errors)
+
+    def confirm(self, data, filename, choices):
+        result = self.check_file(data, filename, choices)
+        if result.errors or result.problem:
+            # Something changed since the preview (a reference imported meanwhile); show why and save nothing.
+            return self.checked(data, filename, choices)
+        summary = self.importer.apply(result, actor=self.request.user, partnership=self.partnership, filename=filename)
+        del self.request.session[PENDING_REFERRALS]
+        remembered = len(result.details.get("mapped", ()))
+        messages.success(self.request, f"Import complete: {summary['created']:,} referral records added."
+                         + (f" The categories chosen for {remembered} value{'s' if remembered != 1 else ''} will be "
+                            "used for this partnership's next imports." if remembered else ""))
+        return HttpResponseRedirect(self.route("list") if self.can("view") else self.url("insights:statistics"))
+
+    def render_page(self, errors=(), result=None, filename=None, token=None, choice_errors=None, status=200):
+        choice_errors = choice_errors or {}
+        unknown = [(item, choice_errors.get(item.field)) for item in (result.details.get("unknown", ()) if result else ())]
+        mapped = [(item, choice_errors.get(item.field)) for item in (result.details.get("mapped", ()) if result else ())]
+        grouped = {id(e) for e in result.errors if isinstance(e, tabular.GroupedCellError)} if result else set()
+        years = Counter(planned.instance.financial_year for planned in result.rows) if result and token else Counter()
+        context = self.base_context(
+            errors=list(errors), result=result, filename=filename, token=token, columns=self.importer.spec.columns,
+            unknown=unknown, mapped=mapped, choice_errors=choice_errors,
+            other_errors=[e for e in (result.errors if result else []) if id(e) not in grouped],
+            years=[(categories.financial_year_label(y), n) for y, n in sorted(years.items())],
+        )
+        return render(self.request, self.template_name, context, status=status)
+
+
 referral_views = ModelViews(
     model=Referral, table=tables.referral_table, importer=importers.ReferralImporter(),
     summary=(("Reference", "reference"), ("Referral date", "referral_date"),
@@ -159,8 +263,9 @@ referral_views = ModelViews(
              ("District", "district"),
              ("Stage reached", lambda r: categories.dimension("stage").category_label(r.stage, r.financial_year)),
              ("Imported from", "batch")),
-    only=("list", "detail", "delete", "history", "import", "export"),
+    only=("list", "detail", "delete", "history", "export"), extra_routes=("import",),
 )
+ReferralImportView.routes = referral_views.routes
 monthly_views = ModelViews(
     model=MonthlyCount, form_class=forms.MonthlyCountForm, table=tables.monthly_count_table,
     summary=(("Month", lambda c: f"{c.month:%B %Y}"), ("Referrals", "referrals"),
