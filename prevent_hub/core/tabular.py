@@ -46,6 +46,7 @@ __all__ = [
     "CleanRow",
     "Column",
     "RawRow",
+    "Sheet",
     "Table",
     "TableError",
     "TableSpec",
@@ -58,6 +59,7 @@ __all__ = [
     "parse_email",
     "parse_int",
     "read_table",
+    "read_workbook",
     "rows_phrase",
     "write_csv",
     "write_xlsx",
@@ -678,8 +680,8 @@ def _xlsx_rows(workbook) -> Generator[tuple, None, None]:
         workbook.close()
 
 
-def _check_zip(data: bytes) -> None:
-    """Refuse a ZIP that is not a workbook or that unpacks to too much (a zip bomb)."""
+def _check_zip(data: bytes, required: str = "[Content_Types].xml") -> None:
+    """Refuse a ZIP that is not a workbook (it lacks ``required``) or that unpacks to too much (a zip bomb)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
@@ -698,7 +700,7 @@ def _check_zip(data: bytes) -> None:
         if total > MAX_UNCOMPRESSED_BYTES:
             raise _too_large()
         names = {entry.filename for entry in entries}
-        if "[Content_Types].xml" not in names:
+        if required not in names:
             raise _not_a_table()
         for entry in entries:
             if entry.filename.lower().endswith((".xml", ".rels", ".vml")):
@@ -716,6 +718,168 @@ def _check_xml_prolog(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
         head = head.decode("utf-16", errors="ignore").encode("utf-8")
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise _not_a_table()
+
+
+# Workbooks: every sheet, as a grid of text (published statistics tables, not one table of records)
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_ODS = {
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+}
+
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook: its name and its rows of text as a person sees them (row 1 first)."""
+
+    name: str
+    rows: list[list[str]]
+
+
+def read_workbook(data: bytes, filename: str, *, max_bytes: int) -> list[Sheet]:
+    """Every sheet of an Excel (.xlsx) or OpenDocument (.ods) workbook, or raise TableError.
+
+    The same checks as ``read_table``: the size before parsing, the format by content, a ZIP inspected for
+    bombs and XML parts with a DTD refused; an .ods is parsed without resolving entities or the network.
+    """
+    if not data:
+        raise TableError(_("The file is empty."))
+    if len(data) > max_bytes:
+        raise TableError(_("The file is larger than %(limit)s.") % {"limit": human_size(max_bytes)})
+    if not data.startswith(XLSX_MAGIC) or not _is_zip(data):
+        raise TableError(_("The file is not an OpenDocument (.ods) or Excel (.xlsx) spreadsheet."))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if "mimetype" in archive.namelist():
+            with archive.open("mimetype") as part:
+                is_ods = part.read(100).strip() == ODS_MIMETYPE
+        else:
+            is_ods = False
+    try:
+        _check_zip(data, required="content.xml" if is_ods else "[Content_Types].xml")
+    except TableError as error:
+        if error.message == _not_a_table().message:
+            raise TableError(_("The file is not an OpenDocument (.ods) or Excel (.xlsx) spreadsheet.")) from error
+        raise
+    if is_ods:
+        return _ods_sheets(data)
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken or foreign zip
+        raise TableError(_("The file is not an OpenDocument (.ods) or Excel (.xlsx) spreadsheet.")) from error
+    sheets, cells = [], 0
+    try:
+        for worksheet in workbook.worksheets:
+            worksheet.reset_dimensions()
+            rows = []
+            try:
+                for row in worksheet.iter_rows(values_only=True):
+                    cells += max(len(row), 1)
+                    if cells > MAX_CELLS:
+                        raise _too_large()
+                    rows.append(_trimmed([_clean_value(_text(value)) for value in row]))
+            except TableError:
+                raise
+            except Exception as error:  # malformed worksheet XML
+                raise _not_a_table() from error
+            sheets.append(Sheet(worksheet.title, _without_trailing_blank_rows(rows)))
+    finally:
+        workbook.close()
+    return sheets
+
+
+def _is_zip(data: bytes) -> bool:
+    try:
+        zipfile.ZipFile(io.BytesIO(data)).close()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return False
+    return True
+
+
+def _trimmed(values: list[str]) -> list[str]:
+    while values and not values[-1]:
+        values.pop()
+    return values
+
+
+def _without_trailing_blank_rows(rows: list[list[str]]) -> list[list[str]]:
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def _ods_sheets(data: bytes) -> list[Sheet]:
+    """The sheets of an .ods: rows and cells with their repeat counts, a cell's text as shown (its paragraphs,
+    spaces and tabs), or its number where the text is empty. Repeats of empty rows and cells (a sheet's
+    filler to its last row) are counted, never expanded, and everything is bounded by ``MAX_CELLS``."""
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        content = archive.read("content.xml")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError as error:
+        raise TableError(_("The file is not an OpenDocument (.ods) or Excel (.xlsx) spreadsheet.")) from error
+    table_ns, text_ns, office_ns = (f"{{{_ODS[k]}}}" for k in ("table", "text", "office"))
+    sheets, cells = [], 0
+    for table in root.iter(f"{table_ns}table"):
+        rows: list[list[str]] = []
+        blank_rows = 0
+        for row in table.iter(f"{table_ns}table-row"):
+            row_repeat = int(row.get(f"{table_ns}number-rows-repeated", "1") or 1)
+            values: list[str] = []
+            blank_cells = 0
+            for cell in row:
+                if cell.tag not in (f"{table_ns}table-cell", f"{table_ns}covered-table-cell"):
+                    continue
+                repeat = int(cell.get(f"{table_ns}number-columns-repeated", "1") or 1)
+                number = cell.get(f"{office_ns}value")
+                if number is not None and cell.get(f"{office_ns}value-type") in ("float", "percentage", "currency"):
+                    value = _text(float(number))
+                else:
+                    value = _clean_value(_ods_text(cell, text_ns))
+                if not value:
+                    blank_cells += repeat
+                    continue
+                cells += (blank_cells + repeat) * row_repeat
+                if cells > MAX_CELLS:
+                    raise _too_large()
+                values += [""] * blank_cells + [value] * repeat
+                blank_cells = 0
+            if not values:
+                blank_rows += row_repeat
+                continue
+            rows += [[] for _ in range(blank_rows)] + [list(values) for _ in range(row_repeat)]
+            blank_rows = 0
+            if len(rows) > MAX_CELLS:
+                raise _too_large()
+        sheets.append(Sheet(table.get(f"{table_ns}name", ""), rows))
+    return sheets
+
+
+def _ods_text(cell, text_ns: str) -> str:
+    """A cell's paragraphs as text (its notes left out): spaces, tabs and line breaks as written."""
+    def walk(element) -> str:
+        parts = [element.text or ""]
+        for child in element:
+            if child.tag == f"{text_ns}s":
+                parts.append(" " * int(child.get(f"{text_ns}c", "1") or 1))
+            elif child.tag == f"{text_ns}tab":
+                parts.append("\t")
+            elif child.tag == f"{text_ns}line-break":
+                parts.append("\n")
+            elif isinstance(child.tag, str):
+                parts.append(walk(child))
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    return "\n".join(walk(p) for p in cell if p.tag in (f"{text_ns}p", f"{text_ns}h"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ class Scheme:
     first_year: int
     last_year: int | None
     categories: tuple[Category, ...]
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (code, other names for it)
 
     def covers(self, year: int) -> bool:
         return self.first_year <= year and (self.last_year is None or year <= self.last_year)
@@ -38,11 +39,14 @@ class Scheme:
         return self._by_code().get(code)
 
     def match(self, text: str) -> Category | None:
-        """The category whose code or label is ``text`` (any case, any spacing)."""
+        """The category whose code, label or alias is ``text`` (any case, any spacing)."""
         wanted = normalise(text)
         for category in self.categories:
             if wanted in (normalise(category.code), normalise(category.label)):
                 return category
+        for code, names in self.aliases:
+            if wanted in (normalise(name) for name in names):
+                return self.get(code)
         return None
 
     def nearest(self, text: str) -> Category | None:
@@ -127,7 +131,8 @@ def dimensions() -> dict[str, Dimension]:
     for name, spec in raw.items():
         schemes = tuple(
             Scheme(key=s["key"], label=s["label"], first_year=s["from"], last_year=s["to"],
-                   categories=tuple(Category(*row) for row in s["categories"]))
+                   categories=tuple(Category(*row) for row in s["categories"]),
+                   aliases=tuple((code, tuple(names)) for code, names in s.get("aliases", {}).items()))
             for s in sorted(spec["schemes"], key=lambda s: s["from"]))
         result[name] = Dimension(name=name, label=spec["label"], basis_label=spec["basis"]["label"],
                                  basis=tuple(tuple(pair) for pair in spec["basis"]["categories"]), schemes=schemes)

@@ -95,3 +95,31 @@ class CategoryMapping(PartnershipScopedModel):
 
     def __str__(self):
         return f"{self.value} → {self.code}"
+
+
+class NationalRelease(PartnershipScopedModel):
+    """England and Wales figures for one financial year, read from the Home Office's data tables (uploaded
+    by the partnership; ``data/national.json``'s figures stand in for a year with none)."""
+
+    financial_year = models.PositiveSmallIntegerField(_("financial year"))
+    title = models.CharField(_("release"), max_length=300)
+    filename = models.CharField(_("file"), max_length=255)
+    # {"total": n, "<dimension>": {"<code>" or "basis:<group>": n, "total": n}}
+    figures = models.JSONField(_("figures"), default=dict)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("England and Wales figures")
+        verbose_name_plural = _("England and Wales figures")
+        ordering = ["-financial_year"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "financial_year"],
+                                               name="insights_nationalrelease_unique")]
+
+    def __str__(self):
+        from .categories import financial_year_label
+
+        return f"England and Wales figures {financial_year_label(self.financial_year)}"
+
+    def get_absolute_url(self):
+        return record_url("insights:nationalrelease_detail", self.partnership.slug, self.pk)

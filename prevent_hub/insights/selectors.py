@@ -22,7 +22,7 @@ from prevent_hub.core.permissions import has_perm
 
 from . import categories
 from .disclosure import Shown, Table, show_all
-from .models import MonthlyCount, Referral
+from .models import MonthlyCount, NationalRelease, Referral
 
 MONTHS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]  # a financial year's months in order
 MONTH_NAMES = {m: dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)}
@@ -100,6 +100,7 @@ class Report:
     funnel: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
     national_release: str = ""
+    national_uploaded: bool = False  # from the Home Office's data tables, uploaded; else from the release text
     referrals: int = 0  # the year's total, known to be 0 or not (0 is never hidden)
 
     @property
@@ -163,7 +164,7 @@ def _fingerprint(partnership) -> tuple:
     from prevent_hub.governance.models import Meeting
 
     return fingerprint(partnership.pk, [
-        Referral, MonthlyCount, Case, PanelDecisionRecord, PanelListing, Meeting,
+        Referral, MonthlyCount, NationalRelease, Case, PanelDecisionRecord, PanelListing, Meeting,
         PanelListing.objects.filter(partnership=partnership, meeting__starts_at__lte=timezone.now()),
     ])
 
@@ -176,9 +177,9 @@ def _statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None
     sources = _sources(partnership, as_of)
     dims = categories.dimensions()
     report = Report(partnership, year, unsuppressed, t)
-    national = categories.national_figures().get(year, {})
-    report.national_release = national.get("release", "")
-    national_figures = national.get("figures", {})
+    national = national_figures_for(partnership, year)
+    report.national_release, report.national_uploaded = national["release"], national["uploaded"]
+    national_figures = national["figures"]
 
     # One query per source for each of: months and stages, and every breakdown, of every year at once.
     counts = {"months": _count(sources, ("financial_year", "month", "stage_reached"))}
@@ -358,10 +359,29 @@ def _funnel(funnel: Shown, national: dict) -> list[dict]:
     return result
 
 
+def national_figures_for(partnership, year: int) -> dict:
+    """England and Wales figures for a financial year: {"release", "uploaded", "figures": {(dimension, code):
+    {"count", "source"}}}. Those of the Home Office's data tables uploaded for the year, where there are; the
+    figures shipped in data/national.json fill what they lack (the funnel's, from the release text)."""
+    shipped = categories.national_figures().get(year, {})
+    result = {"release": shipped.get("release", ""), "uploaded": False, "figures": dict(shipped.get("figures", {}))}
+    upload = NationalRelease.objects.filter(partnership=partnership, financial_year=year).first()
+    if upload is not None:
+        source = f"{upload.title} ({upload.filename})"
+        result.update(release=upload.title, uploaded=True)
+        result["figures"][("total", "total")] = {"count": upload.figures["total"], "source": source}
+        for dimension, counts in upload.figures.items():
+            if isinstance(counts, dict):
+                for code, count in counts.items():
+                    result["figures"][(dimension, code)] = {"count": count, "source": source}
+    return result
+
+
 def _national_shares(shown: Shown, dim, year: int, national: dict) -> list:
     """England and Wales share per row, where the Home Office's figures for it are on file: a category's
-    own figure; for an "All:" row, the group's figure or the sum of all its categories' figures."""
-    total = national.get(("total", "total"), {}).get("count")
+    own figure; for an "All:" row, the sum of its categories' figures (where every one is known, or the table
+    counted some under an older list's label). Shares are of the table's own total where it gives one."""
+    total = (national.get((dim.name, "total")) or national.get(("total", "total")) or {}).get("count")
     if not total:
         return [None] * len(shown.row_labels)
     scheme = dim.scheme_for(year)
@@ -378,10 +398,11 @@ def _national_shares(shown: Shown, dim, year: int, national: dict) -> list:
             figure = total
         elif label.startswith("All: ") and label[5:] in basis_by_label:
             basis = basis_by_label[label[5:]]
-            figure = count(f"basis:{basis}")
+            # Counted under an older list's label (a table across the Home Office's changes), and by category.
+            grouped = count(f"basis:{basis}")
             members = [count(c.code) for c in scheme.categories if c.basis == basis]
-            if figure is None and members and None not in members:
-                figure = sum(members)
+            if grouped is not None or (members and None not in members):
+                figure = (grouped or 0) + sum(m for m in members if m is not None)
         elif label in by_label:
             figure = count(by_label[label])
         shares.append(None if figure is None else round(100 * figure / total, 1))

@@ -11,4 +11,6 @@ urlpatterns = [
     path("referral-records/import/", views.ReferralImportView.as_view(), name="referral_import"),
     *views.referral_views.urls("referral-records"),
     *views.monthly_views.urls("monthly-counts"),
+    path("statistics/england-and-wales/import/", views.NationalUploadView.as_view(), name="nationalrelease_import"),
+    *views.national_views.urls("statistics/england-and-wales"),
 ]

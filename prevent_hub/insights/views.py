@@ -16,9 +16,10 @@ from prevent_hub.audit.services import log_access
 from prevent_hub.core import tabular
 from prevent_hub.core.generic import ModelViewMixin, ModelViews, PartnershipMixin
 from prevent_hub.core.permissions import has_perm
+from prevent_hub.core.services import object_create, object_update
 
-from . import categories, charts, exporters, forms, importers, selectors, tables
-from .models import MonthlyCount, Referral
+from . import categories, charts, exporters, forms, importers, national, selectors, tables
+from .models import MonthlyCount, NationalRelease, Referral
 
 
 class StatisticsMixin(PartnershipMixin):
@@ -71,6 +72,7 @@ class StatisticsView(StatisticsMixin, View):
             "year_labels": [(y, categories.financial_year_label(y)) for y in selectors.years_offered(timezone.localdate())],
             "can_keep": has_perm(request.user, "insights.import_referral", self.partnership),
             "can_list_records": has_perm(request.user, "insights.view_referral", self.partnership),
+            "can_keep_national": has_perm(request.user, "insights.view_nationalrelease", self.partnership),
             "body": statistics_body(self.partnership, year, full),
         }
         return render(request, "insights/statistics.html", context)
@@ -266,6 +268,100 @@ referral_views = ModelViews(
     only=("list", "detail", "delete", "history", "export"), extra_routes=("import",),
 )
 ReferralImportView.routes = referral_views.routes
+
+
+class NationalUploadView(ModelViewMixin, View):
+    """Upload the Home Office's data tables (.ods or .xlsx) for a financial year: the England and Wales figures
+    by sector, age, gender and type of concern are read, mapped to the year's categories and kept, replacing
+    any kept for that year. A file of another shape is refused, with what it lacks, and nothing is kept."""
+
+    model = NationalRelease
+    permission_action = "import"
+    template_name = "insights/national_upload.html"
+
+    def get(self, request, *args, **kwargs):
+        self.check_permission()
+        return self.render_page()
+
+    def post(self, request, *args, **kwargs):
+        self.check_permission()
+        errors, year = {}, None
+        try:
+            year = int(request.POST.get("year", ""))
+        except ValueError:
+            pass
+        if year not in selectors.years_offered(timezone.localdate()):
+            errors["year"] = ["Choose the financial year the figures are for"]
+            year = None
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors["file"] = ["Select the Home Office’s data tables file (.ods or .xlsx)"]
+        elif upload.size > national.MAX_BYTES:
+            errors["file"] = [f"The file must be smaller than {tabular.human_size(national.MAX_BYTES)}"]
+        if not errors:
+            try:
+                figures = national.read(upload.read(), upload.name, year)
+            except tabular.TableError as error:
+                errors["file"] = [error.message]
+            except national.NationalTablesError as error:
+                errors["file"] = error.problems
+        if errors:
+            return self.render_page(errors=errors, year=year, status=400)
+        with transaction.atomic():
+            release = NationalRelease.objects.select_for_update().filter(
+                partnership=self.partnership, financial_year=year).first()
+            fields = {"title": figures.pop("title"), "filename": upload.name[:255], "figures": figures,
+                      "uploaded_by": request.user}
+            if release is None:
+                release = object_create(actor=request.user, instance=NationalRelease(
+                    partnership=self.partnership, financial_year=year, **fields))
+            else:
+                for name, value in fields.items():
+                    setattr(release, name, value)
+                release, _ = object_update(actor=request.user, instance=release, expected_version=None)
+        messages.success(request, f"England and Wales figures for {categories.financial_year_label(year)} saved from "
+                                  f"{upload.name}. The statistics page compares them with yours.")
+        return HttpResponseRedirect(release.get_absolute_url())
+
+    def render_page(self, errors=None, year=None, status=200):
+        today = timezone.localdate()
+        context = self.base_context(
+            errors=errors or {}, year=year,
+            year_labels=[(y, categories.financial_year_label(y)) for y in selectors.years_offered(today)],
+            suggested=categories.financial_year(today) - 1)
+        return render(self.request, self.template_name, context, status=status)
+
+
+def national_detail_context(release):
+    """The figures kept, per table, with each category's label and share of that table's total."""
+    dims = categories.dimensions()
+    tables = []
+    for dimension in national.DIMENSIONS:
+        counts = release.figures.get(dimension, {})
+        dim = dims[dimension]
+        total = counts.get("total") or release.figures.get("total")
+        rows = []
+        for category in dim.scheme_for(release.financial_year).categories:
+            count = counts.get(category.code)
+            rows.append((category.label, count, round(100 * count / total, 1) if count is not None and total else None))
+        for code, label in dim.basis:
+            count = counts.get(f"basis:{code}")
+            if count is not None:
+                rows.append((f"{label} (counted under an earlier year's category)", count,
+                             round(100 * count / total, 1) if total else None))
+        tables.append({"title": national.WHAT[dimension].capitalize(), "rows": rows, "total": total})
+    return {"figure_tables": tables}
+
+
+national_views = ModelViews(
+    model=NationalRelease, table=tables.national_release_table, list_template="insights/national_list.html",
+    detail_template="insights/national_detail.html", detail_context=national_detail_context,
+    summary=(("Financial year", lambda r: categories.financial_year_label(r.financial_year)), ("Release", "title"),
+             ("File", "filename"), ("Uploaded by", "uploaded_by"),
+             ("Referrals in England and Wales", lambda r: f"{r.figures.get('total', 0):,}")),
+    only=("list", "detail", "delete", "history"), extra_routes=("import",),
+)
+NationalUploadView.routes = national_views.routes
 monthly_views = ModelViews(
     model=MonthlyCount, form_class=forms.MonthlyCountForm, table=tables.monthly_count_table,
     summary=(("Month", lambda c: f"{c.month:%B %Y}"), ("Referrals", "referrals"),
