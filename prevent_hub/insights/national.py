@@ -67,6 +67,7 @@ def financial_year_of(text: str) -> int | None:
     "Year ending March 2024", "YE Mar 2024", "2023/24", "2023-24", "2023 to 2024". The heading must be that and
     no more (notes aside): a title that mentions years is not a heading."""
     text = re.sub(r"\[[^\]]*\]", "", str(text).lower())  # [note 2]
+    text = re.sub(r"\((?:p|r|provisional|revised)\)", "", text)  # (provisional)
     text = " ".join(text.replace("\n", " ").split()).strip(" *")
     text = re.sub(r"^(?:financial year|fy)\s*", "", text)
     match = re.fullmatch(r"(?:year ending|ye|year to)\s*(?:31(?:st)?\s*)?(?:mar|march)\s*(\d{4})", text)
@@ -150,15 +151,17 @@ def read(data: bytes, filename: str, year: int) -> dict:
         problems.append(f"The file has no table of referrals by {_and(missing, 'or')} (it has tables by "
                         f"{_and([WHAT[d] for d in DIMENSIONS if d in tables])}).")
     figures = {"title": _title(sheets, filename)}
+    without_year = [table for table in tables.values() if year not in table.years]
+    if without_year and len(without_year) == len(tables):  # the wrong year (or file): said once
+        have = sorted({y for table in tables.values() for y in table.years})
+        problems.append(f"The tables have no column for {label} (April {year} to March {year + 1}); they have "
+                        f"{_span(have)}.")
+    else:
+        problems += [f"{_first_upper(table.name)} has no column for {label} (April {year} to March {year + 1}); "
+                     f"it has {_span(sorted(table.years))}." for table in without_year]
     for dimension in DIMENSIONS:
         table = tables.get(dimension)
-        if table is None:
-            continue
-        if year not in table.years:
-            have = sorted(table.years)
-            problems.append(f"{_first_upper(table.name)} has no column for {label} (April {year} to March {year + 1}); "
-                            f"it has {categories.financial_year_label(have[0])} to "
-                            f"{categories.financial_year_label(have[-1])}.")
+        if table is None or year not in table.years:
             continue
         counts, table_problems = _counts(table, year)
         problems += table_problems
@@ -224,6 +227,11 @@ def _title(sheets, filename: str) -> str:
                 if "prevent" in text.lower():
                     return " ".join(text.split())[:300]
     return filename[:300]
+
+
+def _span(years: list[int]) -> str:
+    first, last = categories.financial_year_label(years[0]), categories.financial_year_label(years[-1])
+    return first if first == last else f"{first} to {last}"
 
 
 def _first_upper(text: str) -> str:

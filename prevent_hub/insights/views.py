@@ -247,6 +247,8 @@ class ReferralImportView(ModelViewMixin, View):
         context = self.base_context(
             errors=list(errors), result=result, filename=filename, token=token, columns=self.importer.spec.columns,
             unknown=unknown, mapped=mapped, choice_errors=choice_errors,
+            # Every value a category is chosen for, in the order of the file, whether chosen yet or not.
+            values=sorted(unknown + mapped, key=lambda pair: (pair[0].rows[0], pair[0].column)),
             other_errors=[e for e in (result.errors if result else []) if id(e) not in grouped],
             years=[(categories.financial_year_label(y), n) for y, n in sorted(years.items())],
         )
@@ -350,7 +352,7 @@ def national_detail_context(release):
                 rows.append((f"{label} (counted under an earlier year's category)", count,
                              round(100 * count / total, 1) if total else None))
         tables.append({"title": national.WHAT[dimension].capitalize(), "rows": rows, "total": total})
-    return {"figure_tables": tables}
+    return {"figure_tables": tables, "any_missing": any(count is None for t in tables for _, count, _ in t["rows"])}
 
 
 national_views = ModelViews(

@@ -122,7 +122,7 @@ class TestTheWebImport:
         assert response.status_code == 400 and row_counts() == before
         html = response.content.decode()
         field = response.context["unknown"][0][0].field
-        assert html.count("‘Right Wing’ is not a type of concern category in 2024/25 (rows 2–26 (25 rows))") == 1
+        assert html.count("‘Right Wing’, in rows 2–26 (25 rows), is not a type of concern category in 2024/25") == 1
         assert "The nearest category is ‘Extreme right-wing’" in html and f'name="{field}"' in html
         token = response.context["token"]
         # Chosen once for the file: the preview has every row, with the value read as chosen.
