@@ -388,17 +388,41 @@ def _protect_with_zeros(system: _System, failed: list[set], kinds: dict) -> dict
 
 def _search(system, part_lines, forced, candidates, secondary_kind, sensitive):
     """The least set of candidates to hide with ``forced`` such that the audit passes, or None."""
-    chosen = _choose(system, part_lines, forced, candidates, secondary_kind, sensitive)
-    if chosen is None:
+    found = _choose(system, part_lines, forced, candidates, secondary_kind, sensitive)
+    if found is None:
         return None
+    chosen, moves = found
     hidden = {**forced, **{q: secondary_kind for q in chosen}}
-    checked = [q for q in hidden if q in sensitive or not system.implicit_only[q]]
-    pinned = set(pinned_quantities(system, part_lines, hidden, checked))
+    # Each move the programme found is checked here, exactly, as a solution of the audit's equations and
+    # bounds; an entry that one moves by 1 has two possible values at least. The rest are audited.
+    moved = set()
+    for move in moves:
+        if _is_solution(system, part_lines, hidden, move):
+            moved |= {q for q, step in move.items() if abs(step) >= 1 - EPSILON}
+    checked = [q for q in hidden if (q in sensitive or not system.implicit_only[q]) and q not in moved]
+    pinned = set(pinned_quantities(system, part_lines, hidden, checked)) if checked else set()
     if pinned & set(sensitive) or pinned & set(forced):
         return None
     # A complementary entry with one possible value hides nothing: the reader can work it out, so showing it
     # leaves every other range as it was.
     return chosen - pinned
+
+
+def _is_solution(system, part_lines, hidden, move) -> bool:
+    """Whether true values plus ``move`` (hidden quantities only) keep every line adding up and every hidden
+    entry within what its marker says."""
+    for q, step in move.items():
+        if abs(step) > EPSILON and q not in hidden:
+            return False
+    for line in part_lines:
+        if abs(sum(c * move.get(q, 0.0) for q, c in line.items())) > EPSILON:
+            return False
+    for q, kind in hidden.items():
+        low, high = bounds(kind, system.threshold, system.zeros_small)
+        value = system.value[q] + move.get(q, 0.0)
+        if value < low - EPSILON or (high is not None and value > high + EPSILON):
+            return False
+    return True
 
 
 def _choose(system, part_lines, forced, candidates, secondary_kind, sensitive):
@@ -471,23 +495,30 @@ def _choose(system, part_lines, forced, candidates, secondary_kind, sensitive):
             for q in in_line:  # a candidate hidden here needs another beside it
                 add({**{z_at[r]: 1 for r in in_line if r != q}, z_at[q]: -1}, 0, np.inf)
     if nz == 0 and nd == 0:
-        return set()
+        return set(), []
     matrix = np.zeros((len(rows), size))
     for r, coefficients in enumerate(rows):
         for index, c in coefficients.items():
             matrix[r, index] += c
     constraints = [LinearConstraint(matrix, np.array(row_low), np.array(row_high))] if rows else []
     integrality = np.concatenate([np.ones(nz + nd), np.zeros(nd * nq)])
-    costs = []
-    for per_candidate in ([system.appearances[q] for q in candidates], [float(system.keep[q]) for q in candidates],
-                          [system.appearances[q] * system.value[q] for q in candidates]):
-        cost = np.zeros(size)
-        cost[:nz] = per_candidate
-        costs.append(cost)
+    count = np.array([system.appearances[q] for q in candidates], dtype=float)
+    keep = np.array([float(system.keep[q]) for q in candidates])
+    size_of = np.array([system.appearances[q] * system.value[q] for q in candidates], dtype=float)
+    # Lexicographic: fewest, then fewest kept, then smallest. One objective whose weights keep that order
+    # exactly while its values stay well within what the solver counts exactly; else one solve per level.
+    unit = size_of.sum() + 1
+    weight = (keep.sum() + 1) * unit
+    if weight * (count.sum() + 1) < 1e9:
+        levels = [count * weight + keep * unit + size_of]
+    else:
+        levels = [count, keep, size_of]
     solution = None
-    for n, cost in enumerate(costs):
-        if n and not cost.any():
+    for level in levels:
+        if solution is not None and not level.any():
             continue
+        cost = np.zeros(size)
+        cost[:nz] = level
         outcome = milp(cost, integrality=integrality, bounds=Bounds(lower_bounds, upper_bounds),
                        constraints=constraints, options={"mip_rel_gap": 0, "time_limit": 20})
         if outcome.x is None:
@@ -496,7 +527,9 @@ def _choose(system, part_lines, forced, candidates, secondary_kind, sensitive):
         best = float(cost @ np.round(solution))
         # The next objective only among the solutions as good as this one.
         constraints = [*constraints, LinearConstraint(cost.reshape(1, -1), -np.inf, best + 0.5)]
-    return {q for q, k in z_at.items() if solution[k] > 0.5}
+    chosen = {q for q, k in z_at.items() if solution[k] > 0.5}
+    moves = [{q: float(solution[y_at(k, q)]) for q in loose} for k in range(nd)]
+    return chosen, moves
 
 
 # ---------------------------------------------------------------------------------------------------
