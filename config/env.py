@@ -62,5 +62,7 @@ AUDIT_ANCHOR_KEYS = get_list("AUDIT_ANCHOR_KEYS")
 AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE", "")
 STATS_SUPPRESSION_THRESHOLD = get_int("STATS_SUPPRESSION_THRESHOLD", 5)
 CHANNEL_FEEDBACK_LINK_DAYS = get_int("CHANNEL_FEEDBACK_LINK_DAYS", 60)
+# Zero counts are shown as 0 unless this is set: then they are hidden like any count below the threshold.
+STATS_SUPPRESS_ZEROS = get_bool("STATS_SUPPRESS_ZEROS", False)
 # Set only by manage.py bench and loadtest for the server they start (issue 10); never in a deployment.
 BENCH_BASELINE = get_bool("BENCH_BASELINE", False)

@@ -234,6 +234,7 @@ LOGGING = {
 
 # Statistics shown outside the case team hide counts below this (issue 8; to agree with the DPO).
 STATS_SUPPRESSION_THRESHOLD = env.STATS_SUPPRESSION_THRESHOLD
+STATS_SUPPRESS_ZEROS = env.STATS_SUPPRESS_ZEROS
 
 # manage.py bench and loadtest start their own server with this on (issue 10): it mounts a bare page at
 # /_bench/baseline/ to compare every page with, and times each response (Server-Timing: time and queries).

@@ -17,6 +17,14 @@ class RowProblem(Exception):
         self.message = message
 
 
+class RowProblems(Exception):
+    """Every problem of one row (none, when ``finish`` reports them for many rows at once)."""
+
+    def __init__(self, problems: list[RowProblem]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
 @dataclass
 class PlannedRow:
     number: int
@@ -32,6 +40,7 @@ class ImportResult:
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     rows: list[PlannedRow] = field(default_factory=list)
+    details: dict = field(default_factory=dict)  # what a particular importer tells its own page
 
     @property
     def created(self) -> int:
@@ -58,7 +67,8 @@ class ModelImporter:
     def max_rows(self) -> int:
         return 50_000
 
-    def check(self, data: bytes, filename: str, partnership, mapping=None) -> ImportResult:
+    def check(self, data: bytes, filename: str, partnership, mapping=None, *, options: dict | None = None) -> ImportResult:
+        """Read and check a file; nothing is saved. ``options`` go into the context ``plan`` reads."""
         try:
             table = tabular.read_table(data, filename, max_bytes=self.max_bytes(), max_rows=self.max_rows())
         except tabular.TableError as error:
@@ -67,12 +77,15 @@ class ModelImporter:
         result = ImportResult(errors=list(validation.errors), warnings=list(validation.warnings))
         if any(e.row == 1 for e in result.errors):
             return result  # headings are wrong: row checks would only repeat that
-        context = self.load_context(partnership, validation.rows)
+        context = {**self.load_context(partnership, validation.rows), **(options or {})}
         for row in validation.rows:
             try:
                 result.rows.append(self.plan(row, context, partnership))
             except RowProblem as problem:
                 result.errors.append(tabular.CellError(row.number, problem.column, problem.message))
+            except RowProblems as problems:
+                result.errors += [tabular.CellError(row.number, p.column, p.message) for p in problems.problems]
+        self.finish(result, context)
         order = {c.label: i for i, c in enumerate(self.spec.columns)}
         result.errors.sort(key=lambda e: (e.row, order.get(e.column, 99)))
         return result
@@ -83,6 +96,9 @@ class ModelImporter:
 
     def plan(self, row, context, partnership) -> PlannedRow:
         raise NotImplementedError
+
+    def finish(self, result: ImportResult, context: dict) -> None:
+        """After every row: report what ``plan`` gathered across rows (a problem once for many rows, say)."""
 
     @transaction.atomic
     def apply(self, result: ImportResult, *, actor, partnership, filename: str = "") -> dict:

@@ -101,6 +101,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     **_grant(STATS_KEEPERS, "insights.import_referral",
              *(f"insights.{a}_monthlycount" for a in ("view", "add", "change", "delete"))),
     **_grant(CASE_TEAM, "insights.view_referral", "insights.export_referral", "insights.delete_referral"),
+    # England and Wales figures from the Home Office's data tables: kept by those who keep the statistics.
+    **_grant(STATS_KEEPERS, *(f"insights.{a}_nationalrelease" for a in ("view", "import", "delete"))),
     # Reports: the partnership and its boards read them; coordinators make them and keep the Word template.
     **_grant(PARTNERSHIP_WORKERS, "reports.view_reportrun"),
     **_grant(PLAN_EDITORS, "reports.add_reportrun",

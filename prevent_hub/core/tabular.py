@@ -42,9 +42,11 @@ from typing import Any
 
 __all__ = [
     "CellError",
+    "GroupedCellError",
     "CleanRow",
     "Column",
     "RawRow",
+    "Sheet",
     "Table",
     "TableError",
     "TableSpec",
@@ -60,6 +62,8 @@ __all__ = [
     "parse_email",
     "parse_int",
     "read_table",
+    "read_workbook",
+    "rows_phrase",
     "write_csv",
     "write_xlsx",
 ]
@@ -157,6 +161,45 @@ class CellError:
             "column": self.column,
             "message": self.message,
         }
+
+    @property
+    def rows_text(self) -> str:
+        """The rows the problem is in, as a person reads them."""
+        return f"{self.row:,}"
+
+
+@dataclass(frozen=True)
+class GroupedCellError(CellError):
+    """One problem in many rows (the same unknown value in 2,500 of them): reported once, with its rows."""
+
+    rows: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        return _("Column '%(column)s', %(rows)s: %(message)s") % {
+            "column": self.column, "rows": rows_phrase(self.rows), "message": self.message}
+
+    @property
+    def rows_text(self) -> str:
+        return rows_phrase(self.rows, prefix=False)
+
+
+def rows_phrase(rows, *, prefix: bool = True, most_runs: int = 6) -> str:
+    """Row numbers in runs: "row 7", "rows 2–4, 9 (4 rows)", "rows 2–2,501 (2,500 rows)"; after ``most_runs``
+    runs, "and N more"."""
+    numbers = sorted(set(rows))
+    runs = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    parts = [f"{a:,}" if a == b else f"{a:,}–{b:,}" for a, b in runs[:most_runs]]
+    rest = sum(b - a + 1 for a, b in runs[most_runs:])
+    text = ", ".join(parts) + (_(" and %(n)s more") % {"n": f"{rest:,}"} if rest else "")
+    if len(numbers) == 1:
+        return (_("row %(rows)s") if prefix else "%(rows)s") % {"rows": text}
+    count = _("%(n)s rows") % {"n": f"{len(numbers):,}"}
+    return (_("rows %(rows)s (%(count)s)") if prefix else "%(rows)s (%(count)s)") % {"rows": text, "count": count}
 
 
 @dataclass(frozen=True)
@@ -648,10 +691,10 @@ def _xlsx_rows(workbook) -> Generator[tuple, None, None]:
         workbook.close()
 
 
-def _check_zip(data: bytes) -> None:
-    """Refuse a ZIP that is not a workbook or that unpacks to too much (a zip bomb)."""
+def _check_zip(data: bytes, required: str = "[Content_Types].xml") -> None:
+    """Refuse a ZIP that is not a workbook (it lacks ``required``) or that unpacks to too much (a zip bomb)."""
     try:
-        check_package(data)
+        check_package(data, manifest=required)
     except PackageError as error:
         raise (_too_large() if error.reason in PackageError.TOO_LARGE_REASONS else _not_a_table()) from error
 
@@ -674,12 +717,13 @@ class PackageError(ValueError):
         self.reason = reason
 
 
-def check_package(data: bytes, *, main_part: str | None = None) -> None:
-    """Raise PackageError unless ``data`` is an Office Open XML package (.xlsx, .docx, .pptx) safe to open.
+def check_package(data: bytes, *, main_part: str | None = None, manifest: str = "[Content_Types].xml") -> None:
+    """Raise PackageError unless ``data`` is an Office Open XML package (.xlsx, .docx, .pptx) safe to open,
+    or with ``manifest="content.xml"`` an OpenDocument one (.ods).
 
     Checked with zipfile before any Office library sees the file: at most MAX_ZIP_ENTRIES parts,
     MAX_UNCOMPRESSED_BYTES in all, no part over RATIO_CHECK_ABOVE_BYTES compressed more than
-    MAX_COMPRESSION_RATIO times, a ``[Content_Types].xml`` and ``main_part`` if given, and no XML part
+    MAX_COMPRESSION_RATIO times, the ``manifest`` part and ``main_part`` if given, and no XML part
     with a document type declaration. zipfile stops reading an entry at its declared size (and then
     fails the CRC check), so the declared sizes in the central directory are a safe bound.
     """
@@ -701,7 +745,7 @@ def check_package(data: bytes, *, main_part: str | None = None) -> None:
         if total > MAX_UNCOMPRESSED_BYTES:
             raise PackageError(PackageError.TOO_LARGE)
         names = {entry.filename for entry in entries}
-        if "[Content_Types].xml" not in names:
+        if manifest not in names:
             raise PackageError(PackageError.NOT_PACKAGE)
         if main_part is not None and main_part not in names:
             raise PackageError(PackageError.NO_MAIN_PART)
@@ -753,6 +797,168 @@ def _xml_prolog_declares(head: bytes, *, complete: bool) -> bool:
         else:
             return text.startswith("<!", position)  # a declaration; anything else ends the prolog
     return not complete
+
+
+# Workbooks: every sheet, as a grid of text (published statistics tables, not one table of records)
+
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_ODS = {
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+}
+
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook: its name and its rows of text as a person sees them (row 1 first)."""
+
+    name: str
+    rows: list[list[str]]
+
+
+def read_workbook(data: bytes, filename: str, *, max_bytes: int) -> list[Sheet]:
+    """Every sheet of an Excel (.xlsx) or OpenDocument (.ods) workbook, or raise TableError.
+
+    The same checks as ``read_table``: the size before parsing, the format by content, a ZIP inspected for
+    bombs and XML parts with a DTD refused; an .ods is parsed without resolving entities or the network.
+    """
+    if not data:
+        raise TableError(_("The file is empty."))
+    if len(data) > max_bytes:
+        raise TableError(_("The file is larger than %(limit)s.") % {"limit": human_size(max_bytes)})
+    if not data.startswith(XLSX_MAGIC) or not _is_zip(data):
+        raise TableError(_("The file is not an OpenDocument (.ods) or Excel (.xlsx) spreadsheet."))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if "mimetype" in archive.namelist():
+            with archive.open("mimetype") as part:
+                is_ods = part.read(100).strip() == ODS_MIMETYPE
+        else:
+            is_ods = False
+    try:
+        _check_zip(data, required="content.xml" if is_ods else "[Content_Types].xml")
+    except TableError as error:
+        if error.message == _not_a_table().message:
+            raise TableError(_("The file is not an OpenDocument (.ods) or Excel (.xlsx) spreadsheet.")) from error
+        raise
+    if is_ods:
+        return _ods_sheets(data)
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken or foreign zip
+        raise TableError(_("The file is not an OpenDocument (.ods) or Excel (.xlsx) spreadsheet.")) from error
+    sheets, cells = [], 0
+    try:
+        for worksheet in workbook.worksheets:
+            worksheet.reset_dimensions()
+            rows = []
+            try:
+                for row in worksheet.iter_rows(values_only=True):
+                    cells += max(len(row), 1)
+                    if cells > MAX_CELLS:
+                        raise _too_large()
+                    rows.append(_trimmed([_clean_value(_text(value)) for value in row]))
+            except TableError:
+                raise
+            except Exception as error:  # malformed worksheet XML
+                raise _not_a_table() from error
+            sheets.append(Sheet(worksheet.title, _without_trailing_blank_rows(rows)))
+    finally:
+        workbook.close()
+    return sheets
+
+
+def _is_zip(data: bytes) -> bool:
+    try:
+        zipfile.ZipFile(io.BytesIO(data)).close()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return False
+    return True
+
+
+def _trimmed(values: list[str]) -> list[str]:
+    while values and not values[-1]:
+        values.pop()
+    return values
+
+
+def _without_trailing_blank_rows(rows: list[list[str]]) -> list[list[str]]:
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def _ods_sheets(data: bytes) -> list[Sheet]:
+    """The sheets of an .ods: rows and cells with their repeat counts, a cell's text as shown (its paragraphs,
+    spaces and tabs), or its number where the text is empty. Repeats of empty rows and cells (a sheet's
+    filler to its last row) are counted, never expanded, and everything is bounded by ``MAX_CELLS``."""
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        content = archive.read("content.xml")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError as error:
+        raise TableError(_("The file is not an OpenDocument (.ods) or Excel (.xlsx) spreadsheet.")) from error
+    table_ns, text_ns, office_ns = (f"{{{_ODS[k]}}}" for k in ("table", "text", "office"))
+    sheets, cells = [], 0
+    for table in root.iter(f"{table_ns}table"):
+        rows: list[list[str]] = []
+        blank_rows = 0
+        for row in table.iter(f"{table_ns}table-row"):
+            row_repeat = int(row.get(f"{table_ns}number-rows-repeated", "1") or 1)
+            values: list[str] = []
+            blank_cells = 0
+            for cell in row:
+                if cell.tag not in (f"{table_ns}table-cell", f"{table_ns}covered-table-cell"):
+                    continue
+                repeat = int(cell.get(f"{table_ns}number-columns-repeated", "1") or 1)
+                number = cell.get(f"{office_ns}value")
+                if number is not None and cell.get(f"{office_ns}value-type") in ("float", "percentage", "currency"):
+                    value = _text(float(number))
+                else:
+                    value = _clean_value(_ods_text(cell, text_ns))
+                if not value:
+                    blank_cells += repeat
+                    continue
+                cells += (blank_cells + repeat) * row_repeat
+                if cells > MAX_CELLS:
+                    raise _too_large()
+                values += [""] * blank_cells + [value] * repeat
+                blank_cells = 0
+            if not values:
+                blank_rows += row_repeat
+                continue
+            rows += [[] for _ in range(blank_rows)] + [list(values) for _ in range(row_repeat)]
+            blank_rows = 0
+            if len(rows) > MAX_CELLS:
+                raise _too_large()
+        sheets.append(Sheet(table.get(f"{table_ns}name", ""), rows))
+    return sheets
+
+
+def _ods_text(cell, text_ns: str) -> str:
+    """A cell's paragraphs as text (its notes left out): spaces, tabs and line breaks as written."""
+    def walk(element) -> str:
+        parts = [element.text or ""]
+        for child in element:
+            if child.tag == f"{text_ns}s":
+                parts.append(" " * int(child.get(f"{text_ns}c", "1") or 1))
+            elif child.tag == f"{text_ns}tab":
+                parts.append("\t")
+            elif child.tag == f"{text_ns}line-break":
+                parts.append("\n")
+            elif isinstance(child.tag, str):
+                parts.append(walk(child))
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    return "\n".join(walk(p) for p in cell if p.tag in (f"{text_ns}p", f"{text_ns}h"))
 
 
 # ---------------------------------------------------------------------------------------------

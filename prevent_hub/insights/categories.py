@@ -30,6 +30,7 @@ class Scheme:
     first_year: int
     last_year: int | None
     categories: tuple[Category, ...]
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (code, other names for it)
 
     def covers(self, year: int) -> bool:
         return self.first_year <= year and (self.last_year is None or year <= self.last_year)
@@ -38,12 +39,29 @@ class Scheme:
         return self._by_code().get(code)
 
     def match(self, text: str) -> Category | None:
-        """The category whose code or label is ``text`` (any case, any spacing)."""
-        wanted = " ".join(str(text).replace("_", " ").replace("-", " ").split()).lower()
+        """The category whose code, label or alias is ``text`` (any case, any spacing)."""
+        wanted = normalise(text)
         for category in self.categories:
-            if wanted in (category.code.replace("_", " "), " ".join(category.label.replace("-", " ").split()).lower()):
+            if wanted in (normalise(category.code), normalise(category.label)):
                 return category
+        for code, names in self.aliases:
+            if wanted in (normalise(name) for name in names):
+                return self.get(code)
         return None
+
+    def nearest(self, text: str) -> Category | None:
+        """The category whose label (or code) reads most like ``text``, if any is close."""
+        import difflib
+
+        names = {}
+        for category in self.categories:
+            names.setdefault(normalise(category.label), category)
+            names.setdefault(normalise(category.code), category)
+        wanted = normalise(text)
+        close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
+        if not close:  # "Right wing" is most of "Extreme right-wing"
+            close = [name for name in names if wanted and (wanted in name or name in wanted)][:1]
+        return names[close[0]] if close else None
 
     def band_for_age(self, age: int) -> Category | None:
         for category in self.categories:
@@ -113,11 +131,17 @@ def dimensions() -> dict[str, Dimension]:
     for name, spec in raw.items():
         schemes = tuple(
             Scheme(key=s["key"], label=s["label"], first_year=s["from"], last_year=s["to"],
-                   categories=tuple(Category(*row) for row in s["categories"]))
+                   categories=tuple(Category(*row) for row in s["categories"]),
+                   aliases=tuple((code, tuple(names)) for code, names in s.get("aliases", {}).items()))
             for s in sorted(spec["schemes"], key=lambda s: s["from"]))
         result[name] = Dimension(name=name, label=spec["label"], basis_label=spec["basis"]["label"],
                                  basis=tuple(tuple(pair) for pair in spec["basis"]["categories"]), schemes=schemes)
     return result
+
+
+def normalise(text) -> str:
+    """How values are compared: any case, any spacing; hyphens and underscores as spaces."""
+    return " ".join(str(text).replace("_", " ").replace("-", " ").split()).lower()
 
 
 def dimension(name: str) -> Dimension:

@@ -83,3 +83,53 @@ class MonthlyCount(PartnershipScopedModel):
 
     def get_absolute_url(self):
         return record_url("insights:monthlycount_detail", self.partnership.slug, self.pk)
+
+
+class CategoryMapping(PartnershipScopedModel):
+    """A value that a partnership's files use for a category, chosen once at an import and applied to every
+    later import of the partnership's files ("Right Wing" is "Extreme right-wing"). Per list of categories,
+    since a value may mean different things in different years' lists."""
+
+    column = models.CharField(_("column"), max_length=20)  # the importer's column key: sector, concern, ...
+    scheme = models.CharField(_("list of categories"), max_length=40)  # categories.json scheme key
+    value = models.CharField(_("value as written"), max_length=255)
+    value_key = models.CharField(max_length=255, editable=False)  # as compared (categories.normalise)
+    code = models.CharField(_("category"), max_length=40)
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    class Meta:
+        verbose_name = _("category for a value in imported files")
+        constraints = [models.UniqueConstraint(fields=["partnership", "column", "scheme", "value_key"],
+                                               name="insights_categorymapping_unique")]
+
+    def __str__(self):
+        return f"{self.value} → {self.code}"
+
+
+class NationalRelease(PartnershipScopedModel):
+    """England and Wales figures for one financial year, read from the Home Office's data tables (uploaded
+    by the partnership; ``data/national.json``'s figures stand in for a year with none)."""
+
+    financial_year = models.PositiveSmallIntegerField(_("financial year"))
+    title = models.CharField(_("release"), max_length=300)
+    filename = models.CharField(_("file"), max_length=255)
+    # {"total": n, "<dimension>": {"<code>" or "basis:<group>": n, "total": n}}
+    figures = models.JSONField(_("figures"), default=dict)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("England and Wales figures")
+        verbose_name_plural = _("England and Wales figures")
+        ordering = ["-financial_year"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "financial_year"],
+                                               name="insights_nationalrelease_unique")]
+
+    def __str__(self):
+        from .categories import financial_year_label
+
+        return f"England and Wales figures {financial_year_label(self.financial_year)}"
+
+    def get_absolute_url(self):
+        return record_url("insights:nationalrelease_detail", self.partnership.slug, self.pk)

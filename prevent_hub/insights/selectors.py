@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, F
+from django.db.models import Count, F, Min
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
@@ -21,8 +21,8 @@ from prevent_hub.core.dates import end_of_day
 from prevent_hub.core.permissions import has_perm
 
 from . import categories
-from .disclosure import Shown, Table, show
-from .models import MonthlyCount, Referral
+from .disclosure import Shown, Table, show_all
+from .models import MonthlyCount, NationalRelease, Referral
 
 MONTHS = [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]  # a financial year's months in order
 MONTH_NAMES = {m: dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)}
@@ -39,6 +39,11 @@ def sees_unsuppressed(user, partnership) -> bool:
 
 def threshold() -> int:
     return settings.STATS_SUPPRESSION_THRESHOLD
+
+
+def zeros_small() -> bool:
+    """Whether zero counts are hidden like small ones (STATS_SUPPRESS_ZEROS); by default 0 is shown as 0."""
+    return settings.STATS_SUPPRESS_ZEROS
 
 
 def _sources(partnership, as_of=None, recorded_before=None):
@@ -59,17 +64,32 @@ def _sources(partnership, as_of=None, recorded_before=None):
 
 
 
-def district_name(text) -> str:
+def district_key(text) -> str:
     """Districts are typed by people: "rugby " and "Rugby" are one district."""
-    return " ".join(str(text or "").split()).title()
+    return " ".join(str(text or "").split()).casefold()
 
 
 def _count(querysets, group: tuple, **filters) -> Counter:
     counts = Counter()
     for queryset in querysets:
         for row in queryset.filter(**filters).values(*group).annotate(n=Count("pk")).order_by():
-            counts[tuple(district_name(row[name]) if name == "district" else row[name] for name in group)] += row["n"]
+            counts[tuple(row[name] for name in group)] += row["n"]
     return counts
+
+
+def _districts(querysets) -> tuple[Counter, dict]:
+    """Referrals by (financial year, district key), and each district's name as it was first written
+    (the spelling of its earliest record), so a name is shown as people wrote it, never re-cased."""
+    counts, first = Counter(), {}
+    for queryset in querysets:
+        for row in (queryset.values("financial_year", "district")
+                    .annotate(n=Count("pk"), first=Min("created_at")).order_by()):
+            key = district_key(row["district"])
+            counts[(row["financial_year"], key)] += row["n"]
+            written = " ".join(str(row["district"] or "").split())
+            if key not in first or (row["first"], written) < first[key]:
+                first[key] = (row["first"], written)
+    return counts, {key: written for key, (_, written) in first.items()}
 
 
 @dataclass
@@ -82,6 +102,8 @@ class Report:
     funnel: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
     national_release: str = ""
+    national_uploaded: bool = False  # from the Home Office's data tables, uploaded; else from the release text
+    referrals: int = 0  # the year's total, known to be 0 or not (0 is never hidden)
 
     @property
     def year_label(self) -> str:
@@ -94,11 +116,11 @@ class Report:
         return {"partnership": self.partnership.slug, "financial_year": self.year_label,
                 "suppressed": not self.unsuppressed, "threshold": self.threshold,
                 "tables": [t.as_dict() for t in self.tables], "funnel": self.funnel, "changes": self.changes,
-                "national_source": self.national_release}
+                "national_source": self.national_release, "no_referrals": self.referrals == 0}
 
 
 # Bump when the report's contents or rules change, so no report cached by older code is served.
-REPORT_CACHE_SCHEMA = 1
+REPORT_CACHE_SCHEMA = 2
 
 
 def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None, recorded_before=None,
@@ -125,7 +147,7 @@ def statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None,
 def report_key(partnership, year: int, *, unsuppressed: bool, as_of=None, recorded_before=None) -> tuple:
     """What a report is cached under: its arguments, the settings and code it depends on, its sources' fingerprint."""
     return (REPORT_CACHE_SCHEMA, _inputs_version(), partnership.pk, year, unsuppressed, as_of, recorded_before,
-            threshold(), _fingerprint(partnership))
+            threshold(), zeros_small(), _fingerprint(partnership))
 
 
 def _inputs_version() -> str:
@@ -148,100 +170,116 @@ def _fingerprint(partnership) -> tuple:
     from prevent_hub.governance.models import Meeting
 
     return fingerprint(partnership.pk, [
-        Referral, MonthlyCount, Case, PanelDecisionRecord, PanelListing, Meeting,
+        Referral, MonthlyCount, NationalRelease, Case, PanelDecisionRecord, PanelListing, Meeting,
         PanelListing.objects.filter(partnership=partnership, meeting__starts_at__lte=timezone.now()),
     ])
 
 
+KEEP = {"concern": {"islamist", "extreme_right_wing"}}  # the ideology split: left shown where another choice protects
+
+
 def _statistics_report(partnership, year: int, *, unsuppressed: bool, as_of=None, recorded_before=None) -> Report:
     t = threshold()
-    hide = not unsuppressed
     sources = _sources(partnership, as_of, recorded_before)
     dims = categories.dimensions()
     report = Report(partnership, year, unsuppressed, t)
-    national = categories.national_figures().get(year, {})
-    report.national_release = national.get("release", "")
-    national_figures = national.get("figures", {})
+    national = national_figures_for(partnership, year)
+    report.national_release, report.national_uploaded = national["release"], national["uploaded"]
+    national_figures = national["figures"]
 
-    # One query per source: months and stages, this year and last (monthly grid, quarters, funnel).
-    by_month = _count(sources, ("financial_year", "month", "stage_reached"), financial_year__in=(year - 1, year))
+    # One query per source for each of: months and stages, and every breakdown, of every year at once.
+    counts = {"months": _count(sources, ("financial_year", "month", "stage_reached"))}
+    for key in DIMENSION_OF:
+        dim = dims[DIMENSION_OF[key]]
+        counts[key] = Counter()
+        for (fy, code), n in _count(sources, ("financial_year", key)).items():
+            counts[key][(fy, dim.fit(code, fy))] += n
+    counts["district"], district_names = _districts(sources)
     hand = {(c.month.year if c.month.month >= 4 else c.month.year - 1, c.month.month): c
             for c in MonthlyCount.objects.filter(partnership=partnership, **(
                 {"month__lte": as_of, "created_at__lt": recorded_before or end_of_day(as_of)} if as_of else {}))}
-    months = {fy: {m: sum(n for (y, mm, _), n in by_month.items() if y == fy and mm == m)
-                   + (hand[(fy, m)].referrals if (fy, m) in hand else 0) for m in MONTHS} for fy in (year - 1, year)}
-
-    grids = {}
-    for fy in (year - 1, year):
-        grids[fy] = show(Table(
-            key=f"months_{fy}", title=f"Referrals by month, {categories.financial_year_label(fy)}",
-            row_labels=[f"Q{q} ({', '.join(MONTH_NAMES[m][:3] for m in MONTHS[3 * (q - 1):3 * q])})" for q in range(1, 5)],
-            col_labels=["1st month", "2nd month", "3rd month"],
-            cells=[[months[fy][m] for m in MONTHS[3 * (q - 1):3 * q]] for q in range(1, 5)], row_header="Quarter"),
-            t, hide_small=hide)
-    report.tables.append(grids[year])
-    report.tables.append(grids[year - 1])
-    report.changes = _changes(grids[year], grids[year - 1])
-
-    # The funnel: referrals, discussed at a panel (including those adopted), adopted.
-    stages = Counter()
-    for (fy, _, stage), n in by_month.items():
-        if fy == year:
-            stages[stage] += n
-    total = sum(months[year].values())
-    discussed = stages["discussed_at_panel"] + stages["adopted"] + sum(
-        c.discussed_at_panel for (fy, _), c in hand.items() if fy == year)
-    adopted = stages["adopted"] + sum(c.adopted for (fy, _), c in hand.items() if fy == year)
-    funnel = show(Table(key="funnel", title="From referral to Channel support", row_labels=[
-        "Referrals", "Discussed at a Channel panel", "Adopted as a Channel case"], col_labels=["Referrals"],
-        cells=[[total], [discussed], [adopted]], row_header="Stage", with_totals=False), t, hide_small=hide)
-    report.tables.append(funnel)
-    report.funnel = _funnel(funnel, national_figures)
-
-    # One query per source: every breakdown of this year at once.
-    groups = _count(sources, ("sector", "age_band", "gender", "concern", "district"), financial_year=year)
-    by_hand_total = sum(c.referrals for (fy, _), c in hand.items() if fy == year)
     # Every district the partnership has ever recorded, in alphabetical order, so that a district's
     # row (or its place in the list) never says it had referrals this year.
-    districts = sorted(set(_count(_sources(partnership), ("district",)).keys()) - {("",)})
-    for key, title in BREAKDOWNS:
-        counts = Counter()
-        for values, n in groups.items():
-            code = values[[k for k, _ in BREAKDOWNS].index(key)]
-            counts[dims[DIMENSION_OF[key]].fit(code, year) if key in DIMENSION_OF else code] += n
-        if key in ("concern", "age_band"):
-            continue  # below, with the series they share their groups with
-        if key in DIMENSION_OF:
-            codes, labels = _categories(dims[DIMENSION_OF[key]], year, counts)
-        else:
-            codes = [d for (d,) in districts] + [""]
-            labels = [code or "Not recorded" for code in codes]
-        notes = [f"Categories as the Home Office used them in {report.year_label}."] if key in DIMENSION_OF else []
-        shown = show(_breakdown(key, f"{title}, {report.year_label}", title, codes, labels, counts, by_hand_total, notes),
-                     t, hide_small=hide)
-        shown.national = _national_shares(shown, codes, DIMENSION_OF.get(key), national_figures)
-        report.tables.append(shown)
+    districts = sorted((key for key in district_names if key), key=lambda key: (key, district_names[key]))
 
-    # Age and type of concern, each year with subtotals for the groups that are comparable across
-    # years; each series shows those subtotals exactly as each year's own table shows them, so putting
-    # the two side by side gives nothing away. One query per source and dimension for every year.
+    data_years = {fy for fy, *_ in counts["months"]} | {fy for fy, _ in hand}
+    series_years = list(range(min(data_years), max(data_years) + 1)) if data_years else []  # a gap year is zeros
+    # Every year's tables are protected together (they share the year's total); each year's are protected
+    # the same way whichever year's page shows them, so the year before and the series agree with that
+    # year's own page.
+    families = {fy: _family(fy, counts, hand, districts, district_names, dims, t, not unsuppressed)
+                for fy in sorted(set(series_years) | {year, year - 1})}
+    now, before = families[year], families[year - 1]
+    report.referrals = sum(c.referrals for (fy, _), c in hand.items() if fy == year) + sum(
+        n for (fy, *_), n in counts["months"].items() if fy == year)
+    report.tables += [now["months"], before["months"]]
+    report.changes = _changes(now["months"], before["months"])
+    report.tables.append(now["funnel"])
+    report.funnel = _funnel(now["funnel"], national_figures)
+    for key, _title in BREAKDOWNS:
+        shown = now[key]
+        if key == "district":
+            shown.national = None  # no national figures by district
+        else:
+            dim = dims[DIMENSION_OF[key]]
+            shown.national = _national_shares(shown, dim, year, national_figures)
+        report.tables.append(shown)
     for key, dim_name in (("age_band", "age"), ("concern", "concern")):
-        dim = dims[dim_name]
-        by_year = Counter()
-        for (fy, code), n in _count(sources, ("financial_year", key)).items():
-            by_year[(fy, dim.fit(code, fy))] += n
-        data_years = {fy for fy, _ in by_year} | {fy for fy, _ in hand}
-        years = list(range(min(data_years), max(data_years) + 1)) if data_years else []  # a gap year is zeros
-        tables = {}
-        for fy in sorted(set(years) | {year}):
-            counts = Counter({code: n for (y, code), n in by_year.items() if y == fy})
-            hand_n = sum(c.referrals for (y, _), c in hand.items() if y == fy)
-            tables[fy] = show(_grouped_table(key, dim, fy, counts, hand_n), t, hide_small=hide)
-        now = tables[year]
-        now.national = _national_shares(now, _categories(dim, year, Counter())[0], dim_name, national_figures)
-        report.tables.insert(next(i for i, tb in enumerate(report.tables) if tb.key == "district"), now)
-        report.tables.append(_series(key, dim, years, tables))
+        report.tables.append(_series(key, dims[dim_name], series_years, {fy: f[key] for fy, f in families.items()}))
     return report
+
+
+def _family(year, counts, hand, districts, district_names, dims, t, hide) -> dict:
+    """Every table of one financial year, protected together: the months, the funnel and the breakdowns
+    all add up to the year's total, and the referrals counted by month only are a row of each breakdown."""
+    label = categories.financial_year_label(year)
+    by_hand = [c for (fy, _), c in hand.items() if fy == year]
+    months = {m: sum(n for (fy, mm, _), n in counts["months"].items() if fy == year and mm == m)
+              + sum(c.referrals for c in by_hand if c.month.month == m) for m in MONTHS}
+    tables = [Table(
+        key=f"months_{year}", title=f"Referrals by month, {label}",
+        row_labels=[f"Q{q} ({', '.join(MONTH_NAMES[m][:3] for m in MONTHS[3 * (q - 1):3 * q])})" for q in range(1, 5)],
+        col_labels=["1st month", "2nd month", "3rd month"],
+        cells=[[months[m] for m in MONTHS[3 * (q - 1):3 * q]] for q in range(1, 5)], row_header="Quarter",
+        links={"total": (4, 3)})]
+
+    # The funnel: referrals, discussed at a panel (including those adopted), adopted. Those referred but
+    # not discussed, and those discussed but not adopted, add up with them: never shown, but protected too.
+    stages = Counter()
+    for (fy, _, stage), n in counts["months"].items():
+        if fy == year:
+            stages[stage] += n
+    total = sum(months.values())
+    discussed = stages["discussed_at_panel"] + stages["adopted"] + sum(c.discussed_at_panel for c in by_hand)
+    adopted = stages["adopted"] + sum(c.adopted for c in by_hand)
+    tables.append(Table(key="funnel", title="From referral to Channel support",
+                        row_labels=["Not discussed at a panel", "Discussed, not adopted", "Adopted as a Channel case"],
+                        col_labels=["Referrals"], cells=[[total - discussed], [discussed - adopted], [adopted]],
+                        row_header="Stage", groups=[("Discussed at a Channel panel", [1, 2])], implicit={0, 1},
+                        total_label="Referrals", links={"total": (4, 0)}))
+
+    hand_total = sum(c.referrals for c in by_hand)
+    for key, title in BREAKDOWNS:
+        if key == "district":
+            codes = [*districts, ""]
+            labels = [district_names[code] for code in districts] + ["Not recorded"]
+            year_counts = Counter({code: n for (fy, code), n in counts["district"].items() if fy == year})
+            tables.append(_breakdown(key, f"{title}, {label}", title, codes, labels, year_counts, hand_total, []))
+            continue
+        dim = dims[DIMENSION_OF[key]]
+        year_counts = Counter({code: n for (fy, code), n in counts[key].items() if fy == year})
+        if key in ("age_band", "concern"):
+            tables.append(_grouped_table(key, dim, year, year_counts, hand_total))
+        else:
+            codes, labels = _categories(dim, year, year_counts)
+            tables.append(_breakdown(key, f"{title}, {label}", title, codes, labels, year_counts, hand_total,
+                                     [f"Categories as the Home Office used them in {label}."]))
+    shown = {table.key: result for table, result in zip(tables, show_all(tables, t, hide_small=hide,
+                                                                         zeros_small=zeros_small()), strict=True)}
+    # The funnel as it reads: referrals, then discussed, then adopted.
+    shown["months"] = shown.pop(f"months_{year}")
+    shown["funnel"] = shown["funnel"].reordered([2, 1, 0])
+    return shown
 
 
 def _categories(dim, year, counts):
@@ -250,18 +288,19 @@ def _categories(dim, year, counts):
     return codes, [dim.category_label(code, year) for code in codes]
 
 
-def _breakdown(key, title, row_header, codes, labels, counts, by_hand, notes, groups=()):
-    """A one-column breakdown. Referrals counted by month only are a row of their own, always hidden:
-    the year's total less the other rows would otherwise give it away in some table."""
+def _breakdown(key, title, row_header, codes, labels, counts, by_hand, notes, groups=(), keep=()):
+    """A one-column breakdown. Referrals counted by month only are a row of their own, the same in every
+    breakdown of the year (linked, so it is shown or hidden alike in all of them)."""
     cells = [[counts.get(code, 0)] for code in codes]
     labels = list(labels)
-    hide = set()
+    links = {}
     if by_hand:
-        hide.add(len(cells))
+        links["by_hand"] = (len(cells), 0)
         labels.append(BY_HAND)
         cells.append([by_hand])
+    links["total"] = (len(cells) + len(groups), 0)
     return Table(key=key, title=title, row_labels=labels, col_labels=["Referrals"], cells=cells, row_header=row_header,
-                 notes=notes, groups=list(groups), always_hide=hide)
+                 notes=notes, groups=list(groups), keep=set(keep), links=links)
 
 
 def _grouped_table(key, dim, year, counts, by_hand) -> Table:
@@ -272,9 +311,10 @@ def _grouped_table(key, dim, year, counts, by_hand) -> Table:
         members = [i for i, code in enumerate(codes) if dim.basis_of(code, year) == basis_code]
         if members:
             groups.append((f"All: {basis_label}", members))
+    keep = [i for i, code in enumerate(codes) if dim.basis_of(code, year) in KEEP.get(dim.name, ())]
     return _breakdown(key, f"{dim.label}, {label}", dim.label, codes, labels, counts, by_hand,
                       [f"Categories as the Home Office used them in {label}; the \"All:\" rows group them as in "
-                       "the series for every year."], groups)
+                       "the series for every year."], groups, keep)
 
 
 def _series(key, dim, years, tables) -> Shown:
@@ -325,14 +365,54 @@ def _funnel(funnel: Shown, national: dict) -> list[dict]:
     return result
 
 
-def _national_shares(shown: Shown, codes: list, dimension: str | None, national: dict) -> list:
-    """England and Wales share per row, where the Home Office's figures for that category are on file."""
-    total = national.get(("total", "total"), {}).get("count")
+def national_figures_for(partnership, year: int) -> dict:
+    """England and Wales figures for a financial year: {"release", "uploaded", "figures": {(dimension, code):
+    {"count", "source"}}}. Those of the Home Office's data tables uploaded for the year, where there are; the
+    figures shipped in data/national.json fill what they lack (the funnel's, from the release text)."""
+    shipped = categories.national_figures().get(year, {})
+    result = {"release": shipped.get("release", ""), "uploaded": False, "figures": dict(shipped.get("figures", {}))}
+    upload = NationalRelease.objects.filter(partnership=partnership, financial_year=year).first()
+    if upload is not None:
+        source = f"{upload.title} ({upload.filename})"
+        result.update(release=upload.title, uploaded=True)
+        result["figures"][("total", "total")] = {"count": upload.figures["total"], "source": source}
+        for dimension, counts in upload.figures.items():
+            if isinstance(counts, dict):
+                for code, count in counts.items():
+                    result["figures"][(dimension, code)] = {"count": count, "source": source}
+    return result
+
+
+def _national_shares(shown: Shown, dim, year: int, national: dict) -> list:
+    """England and Wales share per row, where the Home Office's figures for it are on file: a category's
+    own figure; for an "All:" row, the sum of its categories' figures (where every one is known, or the table
+    counted some under an older list's label). Shares are of the table's own total where it gives one."""
+    total = (national.get((dim.name, "total")) or national.get(("total", "total")) or {}).get("count")
+    if not total:
+        return [None] * len(shown.row_labels)
+    scheme = dim.scheme_for(year)
+    by_label = {category.label: category.code for category in scheme.categories}
+    basis_by_label = {label: code for code, label in dim.basis}
+
+    def count(code):
+        return (national.get((dim.name, code)) or {}).get("count")
+
     shares = []
-    for code in codes:
-        figure = national.get((dimension, code)) if dimension else None
-        shares.append(round(100 * figure["count"] / total, 1) if figure and total else None)
-    return shares + [None] * (len(shown.row_labels) - len(shares))
+    for label in shown.row_labels:
+        figure = None
+        if label == "Total":
+            figure = total
+        elif label.startswith("All: ") and label[5:] in basis_by_label:
+            basis = basis_by_label[label[5:]]
+            # Counted under an older list's label (a table across the Home Office's changes), and by category.
+            grouped = count(f"basis:{basis}")
+            members = [count(c.code) for c in scheme.categories if c.basis == basis]
+            if grouped is not None or (members and None not in members):
+                figure = (grouped or 0) + sum(m for m in members if m is not None)
+        elif label in by_label:
+            figure = count(by_label[label])
+        shares.append(None if figure is None else round(100 * figure / total, 1))
+    return shares
 
 
 def records_in_month(partnership, month: dt.date) -> int:
@@ -346,6 +426,29 @@ def records_in_month(partnership, month: dt.date) -> int:
 
 
 FIRST_YEAR = 2015  # the Home Office's series starts in 2015/16
+
+
+def latest_year(partnership, today: dt.date) -> int:
+    """The latest financial year with referral records, monthly counts or Channel cases (one query), no later
+    than this one; this one if there are none."""
+    from django.db.models import OuterRef, Subquery
+
+    from prevent_hub.channel.models import Case
+    from prevent_hub.directory.models import Partnership
+
+    def newest(queryset, field):
+        return Subquery(queryset.filter(partnership=OuterRef("pk")).order_by(f"-{field}").values(field)[:1])
+
+    found = Partnership.objects.filter(pk=partnership.pk).annotate(
+        referral_year=newest(Referral.objects.all(), "financial_year"),
+        counted_month=newest(MonthlyCount.objects.all(), "month"),
+        case_received=newest(Case.objects.all(), "received_on"),
+    ).values("referral_year", "counted_month", "case_received").first() or {}
+    years = [found.get("referral_year")] + [categories.financial_year(day) for day in
+                                            (found.get("counted_month"), found.get("case_received")) if day]
+    this_year = categories.financial_year(today)
+    years = [year for year in years if year is not None and FIRST_YEAR <= year <= this_year]
+    return max(years, default=this_year)
 
 
 def years_offered(today: dt.date) -> list[int]:

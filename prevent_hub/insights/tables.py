@@ -21,3 +21,15 @@ def referral_table():
         Column("concern", "Type of concern", accessor=lambda r: dims["concern"].category_label(r.concern, r.financial_year)),
         Column("stage", "Stage reached", accessor=lambda r: dims["stage"].category_label(r.stage, r.financial_year)),
     ], default_sort="-referral_date")
+
+
+def national_release_table():
+    from . import categories
+
+    return Table(columns=[
+        Column("financial_year", "Financial year", accessor=lambda r: categories.financial_year_label(r.financial_year),
+               order_by="financial_year", link=True),
+        Column("title", "Release"),
+        Column("filename", "File"),
+        Column("updated_at", "Uploaded", accessor=lambda r: r.updated_at, order_by="updated_at"),
+    ], default_sort="-financial_year")

@@ -130,11 +130,11 @@ def test_a_7000_row_file_gives_tables_equal_to_a_plain_count(tmp_path):
     assert [n(c) for c in series] == [basis["Islamist"], basis["Extreme right-wing"],
                                       basis["Other, mixed, unclear, conflicted or no ideology"], basis["Not known"], 7000]
 
-    # The same report as everyone else sees it: nothing shown is small.
+    # The same report as everyone else sees it: nothing shown is small (a zero is shown as 0).
     for table in stats_json("alpha", 2024)["tables"]:
         for row in table["cells"]:
             for text in row:
-                assert not text.replace(",", "").isdigit() or n(text) >= 5
+                assert not text.replace(",", "").isdigit() or n(text) >= 5 or n(text) == 0
 
 
 def test_2022_and_2024_files_make_one_series_through_the_crosswalk(tmp_path):
@@ -250,7 +250,9 @@ def test_exports_and_charts_hide_what_the_page_hides(client):
     base = reverse("insights:statistics_export", kwargs={"partnership": "alpha"})
     book = openpyxl.load_workbook(io.BytesIO(client.get(base + "?year=2024&format=xlsx").content))
     sector = {row[0]: row[1] for row in book["sector"].iter_rows(values_only=True) if row and len(row) > 1}
-    assert sector["Probation"] == "<5" and sector["Education"] == 20
+    assert sector["Probation"] == "<5" and sector["Prisons"] == 0  # a zero gives nobody away
+    # One of the three sectors of 20 is hidden too, so that Probation's 2 cannot be worked out from the total.
+    assert sorted(str(sector[s]) for s in ("Education", "Police", "Health")) == ["20", "20", "[c]"]
     text = client.get(base + "?year=2024&format=csv").content.decode("utf-8-sig")
     assert "Probation,<5" in text
     svg = client.get(reverse("insights:statistics_chart", kwargs={"partnership": "alpha", "chart": "sector",
@@ -388,8 +390,9 @@ def test_the_series_shows_each_years_groups_as_that_years_table_does(client):
     report = stats_json("alpha", 2024)
     concern = cells(report, "concern")
     assert concern["Conflicted"] == ["<5"]
-    assert concern["Counted by month only (no breakdown)"] == ["[c]"]  # whatever its size, in every table
-    assert cells(report, "sector")["Counted by month only (no breakdown)"] == ["[c]"]
+    # One number in every breakdown of the year, so shown (or hidden) alike in all of them.
+    for key in ("sector", "gender", "age_band", "concern", "district"):
+        assert cells(report, key)["Counted by month only (no breakdown)"] == ["<5"], key
     row = cells(report, "series_concern")["2024/25"]
     assert row == [concern["All: Islamist"][0], concern["All: Extreme right-wing"][0],
                    concern["All: Other, mixed, unclear, conflicted or no ideology"][0], concern["All: Not known"][0],
@@ -497,3 +500,97 @@ def test_nine_in_may_and_nine_in_september_are_bars_of_one_length_on_the_page_an
             x, y, w = float(rect.get("x")), float(rect.get("y")), float(rect.get("width"))
             assert png.getpixel((round(2 * (x + w - 3)), round(2 * (y + 4)))) == (0x1d, 0x70, 0xb8), rect.attrib
             assert png.getpixel((round(2 * (x + w + 3)), round(2 * (y + 4)))) != (0x1d, 0x70, 0xb8), rect.attrib
+
+
+def _page(client, partnership, query=""):
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    response = client.get(reverse("insights:statistics", kwargs={"partnership": partnership.slug}) + query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _referral(partnership, reference, day, **fields):
+    return Referral.objects.create(partnership=partnership, reference=reference, referral_date=day,
+                                   financial_year=day.year if day.month >= 4 else day.year - 1,
+                                   **{"sector": "education", "age_band": "21_30", "gender": "male", "concern": "other",
+                                      "district": "North", "stage": "signposted", **fields})
+
+
+def test_the_default_year_is_the_latest_with_records(client):
+    partnership = PartnershipFactory(slug="alpha")
+    for n in range(8):
+        _referral(partnership, f"R{n}", dt.date(2022, 9, 1))
+    assert "<h1 class=\"govuk-heading-l\">Referral statistics 2022/23</h1>" in _page(client, partnership)
+    # A year asked for that cannot be shown falls back the same way.
+    for query in ("?year=abc", "?year=1999", "?year=2999"):
+        assert "Referral statistics 2022/23</h1>" in _page(client, partnership, query)
+    MonthlyCount.objects.create(partnership=partnership, month=dt.date(2024, 2, 1), referrals=6)
+    assert "Referral statistics 2023/24</h1>" in _page(client, partnership)
+
+
+def test_a_channel_case_makes_its_year_the_default(client):
+    from prevent_hub.channel.demo import standard_factors_add
+    from prevent_hub.channel.tests.conftest import make_case
+    from prevent_hub.insights.categories import financial_year, financial_year_label
+
+    partnership = PartnershipFactory(slug="alpha")
+    standard_factors_add(partnership)
+    _referral(partnership, "OLD", dt.date(2019, 5, 1))
+    case = make_case(partnership)
+    assert f"Referral statistics {financial_year_label(financial_year(case.received_on))}</h1>" in _page(
+        client, partnership)
+
+
+def test_a_partnership_with_no_records_sees_this_year_and_says_so(client):
+    from django.utils import timezone
+
+    from prevent_hub.insights.categories import financial_year, financial_year_label
+
+    partnership = PartnershipFactory(slug="alpha")
+    label = financial_year_label(financial_year(timezone.localdate()))
+    page = _page(client, partnership)
+    assert f"Referral statistics {label}</h1>" in page and f"No referrals were recorded in {label}" in page
+
+
+def test_a_year_with_no_records_says_so_instead_of_tables(client):
+    partnership = PartnershipFactory(slug="alpha")
+    for n in range(8):
+        _referral(partnership, f"R{n}", dt.date(2024, 9, 1))
+    page = _page(client, partnership, "?year=2021")
+    assert "No referrals were recorded in 2021/22" in page
+    assert ">&lt;5<" not in page and "Referrals by month" not in page and "govuk-table__cell" not in page
+    assert stats_json("alpha", 2021)["no_referrals"] is True
+    assert stats_json("alpha", 2024)["no_referrals"] is False
+    assert "No referrals were recorded" not in _page(client, partnership, "?year=2024")
+
+
+def test_districts_are_shown_as_first_written_and_matched_whatever_their_case():
+    partnership = PartnershipFactory(slug="alpha")
+    for n, district in enumerate(["Nuneaton and Bedworth", "Stratford-on-Avon", "NUNEATON AND  BEDWORTH ",
+                                  "stratford-on-avon", "Nuneaton and Bedworth", "Rugby", "rugby"] * 3):
+        _referral(partnership, f"D{n}", dt.date(2024, 6, 1), district=district)
+    table = cells(stats_json("alpha", 2024, "--unsuppressed"), "district")
+    assert list(table) == ["Nuneaton and Bedworth", "Rugby", "Stratford-on-Avon", "Not recorded", "Total"]
+    assert table["Nuneaton and Bedworth"] == ["9"] and table["Stratford-on-Avon"] == ["6"] and table["Rugby"] == ["6"]
+
+
+def test_the_page_without_a_year_reads_the_database_a_fixed_number_of_times(client):
+    partnership = PartnershipFactory(slug="alpha")
+    client.force_login(user_with(Role.COORDINATOR, partnership))
+    url = reverse("insights:statistics", kwargs={"partnership": "alpha"})
+
+    def queries():
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    empty = queries()
+    for n in range(10):
+        _referral(partnership, f"X{n}", dt.date(2023, 5, 1))
+    few = queries()
+    Referral.objects.bulk_create([Referral(
+        partnership=partnership, reference=f"Y{i}", referral_date=dt.date(2016 + i % 8, 1 + i % 12, 1),
+        financial_year=2016 + i % 8 - (1 if 1 + i % 12 < 4 else 0), sector="police", age_band="21_30",
+        gender="female", concern="islamist", district=f"District {i % 7}", stage="signposted") for i in range(2000)])
+    assert queries() == few == empty

@@ -65,6 +65,10 @@ def test_options_and_settings_are_part_of_the_key(settings):
     assert hidden != "3"  # below the threshold: protected for readers outside the case team
     settings.STATS_SUPPRESSION_THRESHOLD = 2
     assert statistics_report(partnership, 2024, unsuppressed=False).table("funnel").display[0][0] == "3"
+    adopted = statistics_report(partnership, 2024, unsuppressed=False).table("funnel").display[2][0]
+    settings.STATS_SUPPRESS_ZEROS = True
+    assert adopted == "0" and statistics_report(partnership, 2024, unsuppressed=False).table(
+        "funnel").display[2][0] == "<2"
     assert funnel(partnership, as_of=dt.date(2024, 5, 1))["Referrals"] == "0"
 
 

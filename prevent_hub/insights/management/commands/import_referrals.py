@@ -1,6 +1,8 @@
 """manage.py import_referrals FILE --partnership SLUG [--dry-run]: load referral records (CSV or XLSX).
 
-Every row is checked first; with any error nothing is saved and each error is listed with its row.
+Every row is checked first; with any error nothing is saved and each error is listed with its row (a value
+that is not a category once, with every row it is in and the nearest category). Values the partnership
+chose a category for at an earlier import (on the web import page) are matched the same way here.
 """
 from pathlib import Path
 
@@ -27,7 +29,8 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"There is no file {path}.")
         importer = ReferralImporter()
-        result = importer.check(path.read_bytes(), path.name, partnership)
+        result = importer.check(path.read_bytes(), path.name, partnership,
+                                options={"value_map": importer.remembered(partnership)})
         if result.problem:
             raise CommandError(result.problem)
         if result.errors:
@@ -36,6 +39,9 @@ class Command(BaseCommand):
             more = len(result.errors) - 200
             raise CommandError(f"{len(result.errors)} problem(s) found{f' ({more} more not listed)' if more > 0 else ''}; "
                                "nothing was imported.")
+        for item in result.details.get("mapped", ()):
+            self.stdout.write(f"{item.label}: '{item.value}' read as '{item.category_label()}', as chosen at an earlier "
+                              f"import ({item.rows_text}).")
         if options["dry_run"]:
             self.stdout.write(f"{len(result.rows)} referrals checked; nothing saved (--dry-run).")
             return
