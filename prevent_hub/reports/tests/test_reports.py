@@ -137,9 +137,11 @@ def test_the_reports_plan_chart_shows_every_rating_by_theme_in_word_and_pdf(data
     from prevent_hub.reports import content
 
     partnership, version = dataset
-    themes = dashboard(version, AS_OF)["themes"]
+    run, files = make(partnership, version)
+    scope = content.Scope.of(run)  # the plan as the report reads it: on the quarter's last day
+    themes = dashboard(version, scope.status_day, recorded_before=scope.recorded_before)["themes"]
     assert all(sum(row[key] for row in themes) for key in ("red", "amber", "green", "none"))  # a mixed plan
-    doc = content.quarterly(partnership, version, AS_OF)
+    doc = content.quarterly(run)
     chart = next(block.chart for block in doc.blocks if block.kind == "chart")
     assert chart.title == "Actions by RAG rating and theme"
     assert [s.label for s in chart.series] == list(RAG_COLOURS) and [s.colour for s in chart.series] == list(
@@ -147,7 +149,6 @@ def test_the_reports_plan_chart_shows_every_rating_by_theme_in_word_and_pdf(data
     assert [(bar.label, bar.values) for bar in chart.bars] == [
         (f"{row['theme'].number}. {row['theme'].title}", [row["red"], row["amber"], row["green"], row["none"]])
         for row in themes]
-    _, files = make(partnership, version)
     # Word: the first picture is that chart, painted in every rating's colour.
     document = docx.Document(io.BytesIO(files["docx"]))
     blob = document.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill.blip.embed
