@@ -33,6 +33,8 @@ AREAS = (
     Area("Plan", (
         Page("My actions", "plans:my_actions", "plans.view_myactions"),
         Page("This quarter", "plans:quarter", "plans.view_quarter", ("plans:quarter",)),
+        Page("Dashboard", "plans:dashboard", "plans.view_planversion",
+             ("plans:planversion_dashboard", "plans:planversion_period_lock")),
         Page("Action plans", "plans:plan_list", "plans.view_plan", ("plans:plan", "plans:planversion")),
         Page("Actions", "plans:action_list", "plans.view_action",
              ("plans:action", "plans:progressupdate", "plans:checkpointrecord", "plans:mitigatingaction")),

@@ -123,7 +123,7 @@ class AttendanceForm(forms.Form):
 class MeetingItemForm(forms.ModelForm):
     plan_theme = forms.ModelChoiceField(
         queryset=Theme.objects.none(), required=False, label=_("Add it to the action plan, under theme"),
-        help_text=_("An action arising added to the plan is tracked like any other action."),
+        help_text=_("An action arising added to the plan is tracked like any other action."), empty_label=_("Do not add it"),
     )
 
     class Meta:
@@ -131,9 +131,16 @@ class MeetingItemForm(forms.ModelForm):
         fields = ["kind", "text", "owner_text", "due_date"]
         widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 3})}
         formfield_callback = staticmethod(formfield_for)
+        labels = {"kind": _("Is it a decision or an action arising?"), "text": _("What was decided or agreed"),
+                  "owner_text": _("Who will do it"), "due_date": _("Due by")}
+        help_texts = {"owner_text": _("For an action arising: a person, role or organisation."),
+                      "due_date": _("For example, 31 3 2027")}
+        error_messages = {"kind": {"required": _("Choose whether it is a decision or an action arising")},
+                          "text": {"required": _("Enter the decision or the action arising")}}
 
     existing_action = forms.ModelChoiceField(
         queryset=Action.objects.none(), required=False, label=_("Or link it to an existing plan action"),
+        empty_label=_("None"),
     )
 
     def __init__(self, *args, partnership, **kwargs):

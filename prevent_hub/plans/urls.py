@@ -8,6 +8,7 @@ urlpatterns = [
     path("plans/import/", views.PlanImportView.as_view(), name="plan_import"),
     path("my-actions/", views.MyActionsView.as_view(), name="my_actions"),
     path("quarter/", views.QuarterView.as_view(), name="quarter"),
+    path("dashboard/", views.CurrentDashboardView.as_view(), name="dashboard"),
     path("quarter/ask/", views.QuarterRequestView.as_view(), name="quarter_request"),
     *views.plan_views.urls("plans"),
     *views.version_views.urls("plan-versions"),

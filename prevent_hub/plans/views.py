@@ -336,6 +336,19 @@ def corrections_from(post) -> dict:
 # --- Tracking ------------------------------------------------------------------------------------
 
 
+class CurrentDashboardView(PartnershipMixin, View):
+    """The menu's "Dashboard": the current plan version's dashboard, today."""
+
+    def get(self, request, *args, **kwargs):
+        if not has_perm(request.user, "plans.view_planversion", self.partnership):
+            raise PermissionDenied
+        version = selectors.current_version(self.partnership)
+        if version is None:
+            messages.info(request, "There is no action plan yet: import one to see its dashboard.")
+            return HttpResponseRedirect(self.url("plans:plan_list"))
+        return HttpResponseRedirect(self.url("plans:planversion_dashboard", pk=version.pk))
+
+
 class VersionDashboardView(ObjectMixin, View):
     """The Strategy Group dashboard for one plan version, as of any day."""
 

@@ -106,6 +106,21 @@ def test_the_quarter_end_to_end_and_its_report_tells_what_happened(chromium, liv
         page.get_by_label("George Eliot Hospital NHS Trust").select_option(label="Apologies")
         page.get_by_role("button", name="Save attendance").click()
         expect(page.locator(".govuk-notification-banner")).to_be_visible()
+        # An action arising sent with only who is to do it: the page again, the form open, "who" kept.
+        page.get_by_text("Record a decision or an action arising").click()
+        page.get_by_label("Who will do it").fill("Prevent Officer")
+        page.get_by_role("button", name="Record it").click()
+        summary = page.locator(".govuk-error-summary")
+        expect(summary.get_by_role("link", name="Choose whether it is a decision or an action arising")).to_be_visible()
+        expect(summary.get_by_role("link", name="Enter the decision or the action arising")).to_be_visible()
+        expect(page.get_by_label("Who will do it")).to_have_value("Prevent Officer")
+        assert page.title().startswith("Error: ")
+        failures["meeting (errors)"] = run_axe(page)
+        page.get_by_label("Action arising").check()
+        page.get_by_label("What was decided or agreed").fill("Write to absent authorities about attendance")
+        page.get_by_role("button", name="Record it").click()
+        expect(page.locator("main")).to_contain_text(
+            "Action arising: Write to absent authorities about attendance – Prevent Officer")
 
         # A WRAP session for 27 people.
         nav(page, "Training", "Sessions")
@@ -203,6 +218,17 @@ def test_the_quarter_end_to_end_and_its_report_tells_what_happened(chromium, liv
             page.get_by_role("link", name=re.compile(r"^PDF\s+version")).click()
         word_text = docx_text(open(word.value.path(), "rb").read())
         pdf_plain = " ".join(pdf_text(open(pdf.value.path(), "rb").read()).split())
+
+        # Reported, so the quarter is locked: after a question that says what locking does.
+        nav(page, "Plan", "This quarter")
+        page.get_by_role("link", name=re.compile(r"^Lock Q4 2017\/18")).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Lock Q4 2017/18?")
+        expect(page.locator("main")).to_contain_text("Actions updated")
+        failures["lock"] = run_axe(page)
+        page.get_by_role("button", name="Lock Q4 2017/18").click()
+        expect(page.locator(".govuk-notification-banner")).to_contain_text("Q4 2017/18 locked")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Q4 2017/18")  # back on the quarter page
+        expect(page.get_by_role("link", name="Unlock Q4 2017/18")).to_be_visible()
         context.close()
 
     assert {k: v for k, v in failures.items() if v} == {}
@@ -214,6 +240,7 @@ def test_the_quarter_end_to_end_and_its_report_tells_what_happened(chromium, liv
         assert "Feedback form piloted with two families" in flat
         assert "Case management system in testing with the panel" in flat  # Karen's, by her link
         assert "16 January 2018" in flat and "Warwickshire Prevent Strategy Group" in flat  # the meeting
+        assert "Write to absent authorities about attendance" in flat  # and what it agreed
         assert "27 people trained from 1 January 2018 to 31 March 2018, at 1 session" in flat
         assert "Annual Prevent event and plan refresh" in flat  # coming up: due 31 May 2018
     assert "1 meeting from 1 January 2018" in word_text

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prevent_hub.audit.models import AccessLog
+from prevent_hub.core.dates import end_of_day
 from prevent_hub.core.roles import Role
 from prevent_hub.core.testing.factories import OrganisationFactory, PartnershipFactory, PreventLeadFactory
 from prevent_hub.core.testing.matrix import change_log_rows, user_with
@@ -555,7 +556,8 @@ def test_attendance_compliance_counts_only_specified_authorities_when_others_hol
     assert "CAVA" in others and "not counted in compliance" in others
     assert "1 of 2 attended at least half the meetings they could" in authorities
     doc = content.Content("Report", "")
-    content._attendance_section(doc, partnership, D(2018, 3, 20))
+    content._attendance_section(doc, partnership, content.Scope(D(2018, 1, 1), D(2018, 3, 31), D(2018, 3, 20),
+                                                                end_of_day(D(2018, 3, 20))))
     tables = {block.sheet: block.rows for block in doc.blocks if block.kind == "table"}
     assert [row[0] for row in tables["Attendance"]] == ["County Council", "Health Trust"]
     assert [row[0] for row in tables["Other members"]] == ["CAVA", "Faiths Forum"]

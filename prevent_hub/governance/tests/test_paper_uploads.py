@@ -112,8 +112,8 @@ def test_a_hostile_paper_is_refused_with_the_reason_and_nothing_is_stored(client
     url, media = paper_page
     before = row_counts()
     response = upload(client, url, name, make())
-    assert response.status_code == 200
-    assert message in response.content.decode()
+    assert response.status_code == 400  # the meeting's page again, the reason by the file field
+    assert message in response.content.decode() and 'href="#id_file"' in response.content.decode()
     assert row_counts() == before and not MeetingPaper.objects.exists()
     assert not [path for path in media.rglob("*") if path.is_file()]
 

@@ -24,7 +24,7 @@ D = dt.date
 JAN_15 = D(2018, 1, 15)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
-coverage.register("plans:planversion_dashboard", "plans:planversion_period_lock", "plans:progressupdate_add",
+coverage.register("plans:planversion_dashboard", "plans:dashboard", "plans:planversion_period_lock", "plans:progressupdate_add",
                   "plans:progressupdate_evidence")
 
 
@@ -353,6 +353,23 @@ def test_locking_a_period_by_role(client, seed_version, role):
     response = client.post(url, {"period": "2017-10-01", "operation": "lock"})
     assert response.status_code == (302 if allowed else (403 if readers else 404))
     assert PeriodLock.objects.filter(period_start=D(2017, 10, 1)).exists() == allowed
+
+
+def test_the_menus_dashboard_opens_the_current_versions_or_says_there_is_no_plan(client, db):
+    partnership = PartnershipFactory(slug="alpha")
+    client.force_login(user_with(Role.BOARD_VIEWER, partnership))
+    url = reverse("plans:dashboard", kwargs={"partnership": "alpha"})
+    empty = client.get(url, follow=True)
+    assert empty.redirect_chain[-1][0] == reverse("plans:plan_list", kwargs={"partnership": "alpha"})
+    assert "There is no action plan yet" in empty.content.decode()
+    version = plan_import(actor=None, partnership=partnership, parsed=parse_plan(SEED.read_bytes(), SEED.name),
+                          source_name=SEED.name)
+    page = client.get(url, follow=True)
+    assert page.redirect_chain[-1][0] == reverse("plans:planversion_dashboard", kwargs={"partnership": "alpha",
+                                                                                       "pk": version.pk})
+    assert 'href="/p/alpha/dashboard/" aria-current="true">Dashboard</a>' in page.content.decode()  # the menu says where
+    client.force_login(user_with(Role.AUDITOR, partnership))
+    assert client.get(url).status_code == 403
 
 
 def test_locking_a_period_asks_first_and_says_how_many_actions_have_no_update(client, seed_version):

@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from prevent_hub.core.roles import Role
 from prevent_hub.core.services import object_update
@@ -405,7 +406,8 @@ def test_four_nhs_nurses_at_a_county_council_session_count_under_the_nhs_trust_a
     assert "Specified authority" in trust_row and ">4<" in trust_row
     assert '<td class="govuk-table__cell">Trust</td>' in client.get(session.get_absolute_url()).content.decode()
     doc = content.Content("Report", "")
-    content._training_section(doc, partnership, D(2018, 1, 1), D(2018, 3, 31), as_of=dt.date.today())  # all entered
+    everything_entered = content.Scope(D(2018, 1, 1), D(2018, 3, 31), D(2018, 3, 31), timezone.now())
+    content._training_section(doc, partnership, everything_entered, "Training")
     by_sector = next(block for block in doc.blocks if block.kind == "table" and block.sheet == "Training by sector")
     assert ["Health", "4"] in by_sector.rows
 
