@@ -105,7 +105,8 @@ def deidentified_queryset(partnership):
     """The statistics feed as a queryset, for counting in the database: per case the financial year and
     month it was received, the statistics categories, the district and the furthest stage it reached.
     No identity, no encrypted field, no day of the month."""
-    from django.db.models import Case as When_, CharField, Exists, F, OuterRef, Value, When
+    from django.db.models import Case as When_
+    from django.db.models import CharField, Exists, F, OuterRef, Value, When
     from django.db.models.functions import ExtractMonth, ExtractYear
 
     from .choices import Outcome, Stage

@@ -4,11 +4,10 @@ import io
 
 from django.template.loader import render_to_string
 
-from prevent_hub.core.tabular import neutralise
 from prevent_hub.core import charts
+from prevent_hub.core.tabular import neutralise
 
 from .content import Content
-
 
 CHART_WIDTH = 640  # pixels: the width of an A4 page's text; Word scales the PNG (drawn at twice that) to 6 inches
 

@@ -1,10 +1,9 @@
 """E-learning completions from a learning system's CSV/XLSX export: one row per learner and course."""
 from prevent_hub.core import tabular
+from prevent_hub.core.dates import plausible
 from prevent_hub.core.importing import ModelImporter, PlannedRow, RowProblem
 from prevent_hub.core.tabular import Column, TableSpec
 from prevent_hub.directory.importers import _organisation_index
-
-from prevent_hub.core.dates import plausible
 
 from .models import Course, LmsCompletion
 

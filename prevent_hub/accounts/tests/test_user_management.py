@@ -111,9 +111,8 @@ def test_administrators_cannot_disable_themselves(client, world):
 
 
 def test_resetting_mfa_removes_factors_and_signs_the_user_out(client, world):
-    from django.test import Client
-
     from allauth.mfa.models import Authenticator
+    from django.test import Client
 
     a, b, member, outsider = world
     their_browser = Client()

@@ -99,8 +99,9 @@ def test_the_days_come_from_the_setting_and_the_case_page_shows_the_last_day(cli
 def test_the_setting_must_be_a_positive_number_of_days(monkeypatch):
     import importlib.util
 
-    import config.settings.base
     from django.core.exceptions import ImproperlyConfigured
+
+    import config.settings.base
 
     monkeypatch.setattr("config.env.CHANNEL_FEEDBACK_LINK_DAYS", 0)
     spec = importlib.util.spec_from_file_location("base_settings_probe", config.settings.base.__file__)

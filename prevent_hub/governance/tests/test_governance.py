@@ -311,8 +311,8 @@ def test_list_pages_use_the_same_number_of_queries_for_few_or_many_rows(client, 
 
 def test_seat_holders_are_reminded_a_week_before_a_meeting_and_chairs_before_a_review(db, smtp_server):
     from prevent_hub.core.testing.factories import PersonFactory
-    from prevent_hub.governance.reminders import governance_reminders
     from prevent_hub.governance.models import TermsOfReference
+    from prevent_hub.governance.reminders import governance_reminders
 
     partnership = PartnershipFactory()
     chair = PersonFactory(partnership=partnership, name="Robin Chair", email="chair@example.test")

@@ -5,8 +5,14 @@ import random
 
 from prevent_hub.insights import categories
 from prevent_hub.insights.models import Referral
-from prevent_hub.scale.synthetic import (AGE_WEIGHTS, CONCERN_WEIGHTS, GENDER_WEIGHTS, SECTOR_WEIGHTS, STAGE_WEIGHTS,
-                                         _shares_of)
+from prevent_hub.scale.synthetic import (
+    AGE_WEIGHTS,
+    CONCERN_WEIGHTS,
+    GENDER_WEIGHTS,
+    SECTOR_WEIGHTS,
+    STAGE_WEIGHTS,
+    _shares_of,
+)
 
 DISTRICTS = ["North Warwickshire", "Nuneaton and Bedworth", "Rugby", "Stratford-on-Avon", "Warwick"]
 

@@ -13,10 +13,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from prevent_hub.core.roles import Role
+from prevent_hub.core.roles import CASE_TEAM, Role
+from prevent_hub.core.roles import STATS_KEEPERS as KEEPERS
 from prevent_hub.core.testing import coverage
 from prevent_hub.core.testing.factories import PartnershipFactory
-from prevent_hub.core.roles import CASE_TEAM, STATS_KEEPERS as KEEPERS
 from prevent_hub.core.testing.matrix import ModelViewMatrix, row_counts, user_with
 from prevent_hub.insights.models import ImportBatch, MonthlyCount, Referral
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from prevent_hub.audit.models import AccessLog
-from prevent_hub.core.roles import PLAN_EDITORS, PARTNERSHIP_WORKERS, Role
+from prevent_hub.core.roles import PARTNERSHIP_WORKERS, PLAN_EDITORS, Role
 from prevent_hub.core.testing import coverage
 from prevent_hub.core.testing.matrix import row_counts, user_with
 from prevent_hub.directory.demo import load_warwickshire

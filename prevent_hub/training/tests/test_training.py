@@ -16,7 +16,15 @@ from prevent_hub.core.testing.factories import OrganisationFactory, PartnershipF
 from prevent_hub.core.testing.matrix import ALL_ROLES, CANARY, ModelViewMatrix, change_log_rows, row_counts, user_with
 from prevent_hub.core.testing.queries import computed_and_cached, part_and_queries
 from prevent_hub.training import selectors, services
-from prevent_hub.training.models import Course, Feedback, HeadCount, LmsCompletion, SessionLink, Trainer, TrainingSession
+from prevent_hub.training.models import (
+    Course,
+    Feedback,
+    HeadCount,
+    LmsCompletion,
+    SessionLink,
+    Trainer,
+    TrainingSession,
+)
 
 D = dt.date
 R = Role
