@@ -112,10 +112,7 @@ def user_add_to_partnership(*, actor, partnership, email: str, full_name: str, r
                            reason=reason)
         _send_invitation(user=user, partnership=partnership, invited_by=actor)
     else:
-        context = {"user": user, "partnership": partnership, "site_url": settings.SITE_URL}
-        transaction.on_commit(lambda: _mail(
-            _("You have been given access to %(partnership)s") % {"partnership": partnership},
-            "accounts/email/added_to_partnership.txt", context, [user.email], sender=partnership.sender()))
+        _send_added_to_partnership(user=user, partnership=partnership)
     requests = user_set_roles(actor=actor, partnership=partnership, user=user, roles=roles, reason=reason)
     if person is not None:
         _link_directory_entry(actor, partnership, user, person)
@@ -141,6 +138,14 @@ def invitation_url(user: User) -> str:
     key = f"{user_pk_to_url_str(user)}-{account_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)}"
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"}).replace("UID-KEY", key)
     return settings.SITE_URL.rstrip("/") + path
+
+
+def _send_added_to_partnership(*, user, partnership) -> None:
+    """Tell someone who already has an account that they now have a role in ``partnership``."""
+    context = {"user": user, "partnership": partnership, "site_url": settings.SITE_URL}
+    transaction.on_commit(lambda: _mail(
+        _("You have been given access to %(partnership)s") % {"partnership": partnership},
+        "accounts/email/added_to_partnership.txt", context, [user.email], sender=partnership.sender()))
 
 
 def _send_invitation(*, user: User, partnership, invited_by) -> None:
@@ -181,10 +186,7 @@ def person_invite(*, actor, person) -> AccountChange:
         user_email_confirm(user=user)
         _send_invitation(user=user, partnership=partnership, invited_by=actor)
     else:
-        context = {"user": user, "partnership": partnership, "site_url": settings.SITE_URL}
-        transaction.on_commit(lambda: _mail(
-            _("You have been given access to %(partnership)s") % {"partnership": partnership},
-            "accounts/email/added_to_partnership.txt", context, [user.email], sender=partnership.sender()))
+        _send_added_to_partnership(user=user, partnership=partnership)
     roles = {Role.ACTION_OWNER} | ({Role.PREVENT_LEAD} if selectors.is_current_lead(person) else set())
     held = set(Membership.objects.filter(user=user, partnership=partnership).values_list("role", flat=True))
     for role in sorted(roles - held):

@@ -93,6 +93,11 @@ def load_demo_cases(partnership, *, actor=None) -> int:
     for case in cases[2:]:
         services.case_screen(actor=actor, case=case, outcome="channel", screened_on=case.received_on,
                              rationale="Demo text: meets the threshold for Channel.")
+    # Two cases listed for the panel's next meeting, when the panel's meetings are planned (bin/run plans them).
+    coming = services.upcoming_panel_meetings(partnership).first()
+    if coming is not None:
+        for case in cases[2:4]:
+            services.panel_list(actor=actor, case=case, meeting=coming, purpose="Demo: listed for discussion")
     return len(cases)
 
 

@@ -153,3 +153,19 @@ def test_the_meeting_choice_reads_as_a_date(listed):
     _world, _case, sooner, _later = listed
     label = forms.panel_meeting_label(sooner)
     assert "at" in label and "Secure room" in label and str(sooner.starts_at.year) in label
+
+
+def test_the_demo_lists_two_cases_at_the_panels_next_meeting(db):
+    """bin/run's demo: the chair opening Panel meetings sees the next one with cases to discuss."""
+    from prevent_hub.channel.demo import load_channel_demo
+    from prevent_hub.directory.demo import load_warwickshire
+    from prevent_hub.governance.demo import load_current_year_governance, load_warwickshire_governance
+
+    partnership, _ = load_warwickshire()
+    load_warwickshire_governance(partnership)
+    load_current_year_governance(partnership)
+    load_channel_demo(partnership)
+    next_meeting = services.upcoming_panel_meetings(partnership).first()
+    assert next_meeting is not None and next_meeting.starts_at >= timezone.now() - dt.timedelta(days=1)
+    listed = PanelListing.objects.filter(meeting=next_meeting)
+    assert listed.count() == 2 and {listing.case.stage for listing in listed} == {"panel"}  # listed for panel
